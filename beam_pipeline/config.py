@@ -1,0 +1,88 @@
+"""The job's settings as one small picklable value, built from the options.
+
+DoFns receive this instead of PipelineOptions: it holds no secret (tokens are
+read where the work runs, see `tokens.py`) and is cheap to ship to workers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+
+__all__ = ["JobConfig", "config_from_options"]
+
+
+@dataclass(frozen=True)
+class JobConfig:
+    github_api_url: str
+    output: str
+    query: str = "manim"
+    created_from: str | None = "2008-01-01"
+    created_to: str | None = None
+    include_forks: bool = False
+    max_repos: int | None = None
+    max_file_bytes: int = 1024 * 1024
+    max_archive_bytes: int = 512 * 1024 * 1024
+    token_env: str = "GITHUB_TOKEN"
+    token_secret: str | None = None
+    max_retries: int = 6
+    backoff_base_s: float = 1.0
+    secondary_floor_s: float = 60.0
+    request_timeout_s: float = 60.0
+    max_output_lines: int = 60
+    split_ratios: tuple[float, float, float] = (0.8, 0.1, 0.1)
+    licenses: frozenset[str] | None = None
+    near_dup_threshold: float = 0.85
+
+    def out(self, *parts: str) -> str:
+        from .storage import join
+
+        return join(self.output, *parts)
+
+    def date_range(self) -> tuple[dt.date | None, dt.date | None]:
+        def parse(text: str | None) -> dt.date | None:
+            return dt.date.fromisoformat(text) if text else None
+
+        return parse(self.created_from), parse(self.created_to)
+
+
+def _normalise_output(output: str) -> str:
+    if "://" in output:
+        return output.rstrip("/")
+    return os.path.abspath(output)
+
+
+def config_from_options(options) -> JobConfig:
+    """Build the JobConfig from a ManimDatasetOptions view."""
+    licenses = None
+    if options.licenses:
+        licenses = frozenset(x.strip() for x in options.licenses.split(",") if x.strip())
+    for flag in ("created_from", "created_to"):
+        value = getattr(options, flag)
+        if value:
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"--{flag} must be a date YYYY-MM-DD, got {value!r}") from None
+    return JobConfig(
+        github_api_url=options.github_api_url.rstrip("/"),
+        output=_normalise_output(options.output),
+        query=options.query,
+        created_from=options.created_from,
+        created_to=options.created_to,
+        include_forks=options.include_forks,
+        max_repos=options.max_repos,
+        max_file_bytes=options.max_file_bytes,
+        max_archive_bytes=options.max_archive_bytes,
+        token_env=options.github_token_env,
+        token_secret=options.github_token_secret,
+        max_retries=options.max_retries,
+        backoff_base_s=options.backoff_base_s,
+        secondary_floor_s=options.secondary_floor_s,
+        request_timeout_s=options.request_timeout_s,
+        max_output_lines=options.max_output_lines,
+        split_ratios=tuple(options.split_ratios),
+        licenses=licenses,
+        near_dup_threshold=options.near_dup_threshold,
+    )

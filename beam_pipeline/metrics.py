@@ -1,0 +1,97 @@
+"""One metrics namespace for the job, and live progress on stderr.
+
+Counters go to Beam metrics (queried after the run for the summary, and shown
+by Dataflow's UI). Beam only reports them at the end on the DirectRunner, so the
+same increments also feed a per-process tally that a daemon thread prints every
+few seconds: a user watching a long run sees it move.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Mapping
+
+from apache_beam.metrics import Metrics
+
+__all__ = ["NAMESPACE", "PROGRESS_ENV", "count", "count_all", "format_progress", "progress_snapshot"]
+
+NAMESPACE = "manim_dataset"
+PROGRESS_ENV = "MANIM_DATASET_PROGRESS_S"
+
+# What the progress line shows, in pipeline order.
+_SHOWN = (
+    "repos_found",
+    "repos_listed",
+    "files_listed",
+    "files_fetched",
+    "files_reused",
+    "files_manim",
+    "pairs",
+    "processed_written",
+    "dead_letters",
+)
+
+_lock = threading.Lock()
+_tally: Counter[str] = Counter()
+_counters: dict[str, object] = {}
+_reporter: threading.Thread | None = None
+
+
+def count(name: str, n: int = 1) -> None:
+    """Add `n` to the job counter `name` (Beam metric and live progress)."""
+    if n == 0:
+        return
+    counter = _counters.get(name)
+    if counter is None:
+        counter = _counters.setdefault(name, Metrics.counter(NAMESPACE, name))
+    counter.inc(n)
+    with _lock:
+        _tally[name] += n
+    _ensure_reporter()
+
+
+def count_all(counts: Mapping[str, int], prefix: str = "") -> None:
+    for name, n in counts.items():
+        count(prefix + name, int(n))
+
+
+def progress_snapshot() -> dict[str, int]:
+    with _lock:
+        return dict(_tally)
+
+
+def _interval() -> float:
+    try:
+        return float(os.environ.get(PROGRESS_ENV, "0"))
+    except ValueError:
+        return 0.0
+
+
+def _ensure_reporter() -> None:
+    global _reporter
+    if _reporter is not None or _interval() <= 0:
+        return
+    with _lock:
+        if _reporter is None:
+            _reporter = threading.Thread(target=_report_forever, name="progress", daemon=True)
+            _reporter.start()
+
+
+def format_progress(tally: Mapping[str, int]) -> str:
+    shown = [f"{k}={tally[k]}" for k in _SHOWN if tally.get(k)]
+    return "progress: " + (" ".join(shown) if shown else "starting")
+
+
+def _report_forever() -> None:
+    interval = _interval()
+    last: dict[str, int] = {}
+    while True:
+        time.sleep(interval)
+        now = progress_snapshot()
+        if now != last:
+            print(f"[{os.getpid()}] {format_progress(now)}", file=sys.stderr, flush=True)
+            last = now

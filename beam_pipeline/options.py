@@ -1,0 +1,191 @@
+"""Every flag of the job, in one PipelineOptions subclass.
+
+Beam's own options (runner, project, region, temp_location, ...) come along for
+free; these are the job's. Every flag has a default that works offline except
+the GitHub URL, which defaults to the real API (use `--github_api_url=emulator`
+for the bundled emulator and sample corpus).
+"""
+
+from __future__ import annotations
+
+from apache_beam.options.pipeline_options import PipelineOptions
+
+__all__ = ["EMULATOR", "ManimDatasetOptions"]
+
+EMULATOR = "emulator"
+
+
+def _ratios(text: str) -> tuple[float, float, float]:
+    parts = [float(x) for x in text.split(",")]
+    if len(parts) != 3 or any(x < 0 for x in parts) or abs(sum(parts) - 1.0) > 1e-6:
+        raise ValueError(f"--split_ratios needs three non-negative numbers summing to 1, got {text!r}")
+    return parts[0], parts[1], parts[2]
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise ValueError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+class ManimDatasetOptions(PipelineOptions):
+    """Options of the Manim dataset job (`python -m beam_pipeline --help`)."""
+
+    @classmethod
+    def _add_argparse_args(cls, parser) -> None:
+        g = parser.add_argument_group("GitHub crawl")
+        g.add_argument(
+            "--github_api_url",
+            default="https://api.github.com",
+            help="Base URL of the GitHub REST API: https://api.github.com, a GitHub "
+            "Enterprise https://HOST/api/v3, or 'emulator' to start the bundled GitHub "
+            "emulator over the bundled sample corpus on a free loopback port.",
+        )
+        g.add_argument("--query", default="manim", help="Search query for repositories.")
+        g.add_argument(
+            "--created_from",
+            default="2008-01-01",
+            help="Earliest repository creation date (YYYY-MM-DD) searched; the search is "
+            "split by created: ranges to get past GitHub's 1,000-result cap.",
+        )
+        g.add_argument(
+            "--created_to",
+            default=None,
+            help="Latest repository creation date (YYYY-MM-DD) searched; default today.",
+        )
+        g.add_argument(
+            "--include_forks",
+            default=False,
+            action="store_true",
+            help="Also crawl forks (GitHub search excludes them by default).",
+        )
+        g.add_argument(
+            "--max_repos",
+            type=_positive_int,
+            default=None,
+            help="Crawl at most this many repositories (default: all found).",
+        )
+        g.add_argument(
+            "--max_file_bytes",
+            type=_positive_int,
+            default=1024 * 1024,
+            help="Skip .py files larger than this, with a recorded reason (default 1 MiB).",
+        )
+        g.add_argument(
+            "--max_archive_bytes",
+            type=_positive_int,
+            default=512 * 1024 * 1024,
+            help="Largest decompressed repository tarball read; a larger one (or a gzip "
+            "bomb) falls back to the per-file blob API.",
+        )
+        g.add_argument(
+            "--github_token_env",
+            default="GITHUB_TOKEN",
+            help="Name of the environment variable holding GitHub token(s), comma-separated "
+            "for rotation. Read where the work runs; never put a token in a flag.",
+        )
+        g.add_argument(
+            "--github_token_secret",
+            default=None,
+            help="Secret Manager resource (projects/P/secrets/S/versions/V) holding the "
+            "GitHub token(s), read on the workers; keeps tokens out of the job graph.",
+        )
+        g.add_argument(
+            "--max_retries",
+            type=int,
+            default=6,
+            help="Retries per GitHub request for 5xx, cut connections and rate limits.",
+        )
+        g.add_argument(
+            "--backoff_base_s",
+            type=float,
+            default=1.0,
+            help="First retry delay in seconds; doubles each retry, with full jitter.",
+        )
+        g.add_argument(
+            "--secondary_floor_s",
+            type=float,
+            default=60.0,
+            help="Wait at least this long after a secondary rate limit without retry-after.",
+        )
+        g.add_argument(
+            "--request_timeout_s",
+            type=float,
+            default=60.0,
+            help="Timeout of one HTTP request to GitHub, in seconds.",
+        )
+
+        e = parser.add_argument_group("bundled emulator (with --github_api_url=emulator)")
+        e.add_argument(
+            "--emulator_root",
+            default=None,
+            help="Corpus folder served by the emulator (default: the bundled sample corpus).",
+        )
+        e.add_argument(
+            "--emulator_clones",
+            type=int,
+            default=0,
+            help="Extra virtual repositories the emulator serves (copies of the sample ones).",
+        )
+        e.add_argument(
+            "--emulator_latency_ms",
+            type=int,
+            default=0,
+            help="Latency the emulator adds to every request, in milliseconds.",
+        )
+
+        o = parser.add_argument_group("output and dataset")
+        o.add_argument(
+            "--output",
+            default="./output",
+            help="Output root, a local folder or gs://bucket/prefix: raw/, processed/, "
+            "dataset/, run/ and state/ are written below it.",
+        )
+        o.add_argument(
+            "--max_output_lines",
+            type=_positive_int,
+            default=60,
+            help="Pairs whose code is longer than this many lines are skipped, never truncated.",
+        )
+        o.add_argument(
+            "--split_ratios",
+            type=_ratios,
+            default=(0.8, 0.1, 0.1),
+            help="train,validation,test ratios, split by repository (default 0.8,0.1,0.1).",
+        )
+        o.add_argument(
+            "--licenses",
+            default=None,
+            help="Comma-separated SPDX ids to keep in the dataset (default: keep all, labelled).",
+        )
+        o.add_argument(
+            "--near_dup_threshold",
+            type=float,
+            default=0.85,
+            help="Jaccard similarity above which two pairs are near-duplicates (MinHash).",
+        )
+
+        d = parser.add_argument_group("DVC snapshot (post-step)")
+        d.add_argument(
+            "--dvc_repo",
+            default="./dataset_repo",
+            help="Local git+DVC repository that versions the dataset (created if absent).",
+        )
+        d.add_argument(
+            "--dvc_remote",
+            default="./dvc_store",
+            help="DVC remote: a local folder or gs://bucket/dvc_store.",
+        )
+        d.add_argument(
+            "--skip_dvc",
+            default=False,
+            action="store_true",
+            help="Do not commit a DVC snapshot after the run.",
+        )
+        d.add_argument(
+            "--progress_interval_s",
+            type=float,
+            default=5.0,
+            help="Seconds between progress lines on stderr (0 turns them off).",
+        )

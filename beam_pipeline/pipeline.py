@@ -1,0 +1,36 @@
+"""build_pipeline: the six transforms, in order, with every dead letter collected."""
+
+from __future__ import annotations
+
+import apache_beam as beam
+
+from .config import JobConfig
+from .transforms import (
+    ExtractCommentCodePairs,
+    FetchAndUploadRaw,
+    FilterManimImports,
+    ListPyFiles,
+    SearchRepos,
+    WriteJson,
+)
+
+__all__ = ["build_pipeline"]
+
+
+def build_pipeline(p: beam.Pipeline, cfg: JobConfig) -> beam.PCollection:
+    """Add the job to `p`; returns the PCollection holding the dataset statistics."""
+    repos, dead_search = p | "SearchRepos" >> SearchRepos(cfg)
+    pinned, dead_list = repos | "ListPyFiles" >> ListPyFiles(cfg)
+    files, dead_fetch = pinned | "FetchAndUploadRaw" >> FetchAndUploadRaw(cfg)
+    manim, dead_filter = files | "FilterManimImports" >> FilterManimImports()
+    pairs, dead_extract = manim | "ExtractCommentCodePairs" >> ExtractCommentCodePairs(
+        cfg.max_output_lines
+    )
+    dead = (
+        dead_search,
+        dead_list,
+        dead_fetch,
+        dead_filter,
+        dead_extract,
+    ) | "DeadLetters" >> beam.Flatten()
+    return (pairs, dead) | "WriteJson" >> WriteJson(cfg)

@@ -1,0 +1,128 @@
+"""Element types passed between the pipeline's transforms.
+
+Small, immutable and picklable, so that every runner can move them between
+workers. They carry no Beam types and are shared by the pure modules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = [
+    "DeadLetter",
+    "FileEntry",
+    "FilePairs",
+    "ManimFile",
+    "Pair",
+    "PinnedRepo",
+    "Repo",
+    "SourceFile",
+]
+
+
+@dataclass(frozen=True)
+class Repo:
+    """One repository found by the search, with what later steps need of it."""
+
+    full_name: str  # "owner/name"
+    id: int = 0
+    default_branch: str = "main"
+    license: str | None = None  # SPDX id, None when GitHub knows none
+    fork: bool = False
+    archived: bool = False
+    created_at: str = ""
+    pushed_at: str = ""
+    size_kb: int = 0
+    stars: int = 0
+
+    @property
+    def owner(self) -> str:
+        return self.full_name.split("/", 1)[0]
+
+    @property
+    def name(self) -> str:
+        return self.full_name.split("/", 1)[1]
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """A `.py` file of a repository tree at a pinned commit."""
+
+    path: str
+    blob: str  # git blob sha-1
+    size: int
+
+
+@dataclass(frozen=True)
+class PinnedRepo:
+    """A repository pinned at one commit, with the `.py` files to fetch."""
+
+    repo: Repo
+    commit: str
+    files: tuple[FileEntry, ...] = ()
+    unchanged: bool = False  # same commit as the previous crawl (answered 304)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """The bytes of one `.py` file, already copied to raw/."""
+
+    repo: Repo
+    commit: str
+    path: str
+    blob: str
+    content: bytes = field(repr=False)
+
+    @property
+    def key(self) -> str:
+        return f"{self.repo.full_name}/{self.path}"
+
+
+@dataclass(frozen=True)
+class ManimFile:
+    """A source file that uses Manim, with its dialect."""
+
+    source: SourceFile
+    flavor: str  # "manimce" | "manimgl" | "both"
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One training pair: natural-language text and the code it describes."""
+
+    input: str
+    output: str
+    kind: str
+    repo: str
+    path: str
+    commit: str
+    blob: str
+    start_line: int
+    end_line: int
+    flavor: str
+    license: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class FilePairs:
+    """All pairs extracted from one Manim file (possibly none)."""
+
+    file: ManimFile
+    pairs: tuple[Pair, ...]
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """Something the run skipped, and why. Never silently dropped."""
+
+    stage: str  # the transform that gave up on it
+    reason: str  # a short, stable, countable code, e.g. "too_large"
+    key: str  # "owner/repo" or "owner/repo/path"
+    detail: str = ""  # a readable message (never a token)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,17 @@
+"""The six PTransforms of the job, in pipeline order."""
+
+from .extract import ExtractCommentCodePairs
+from .fetch import FetchAndUploadRaw
+from .filter import FilterManimImports
+from .list_files import ListPyFiles
+from .search import SearchRepos
+from .write import WriteJson
+
+__all__ = [
+    "ExtractCommentCodePairs",
+    "FetchAndUploadRaw",
+    "FilterManimImports",
+    "ListPyFiles",
+    "SearchRepos",
+    "WriteJson",
+]

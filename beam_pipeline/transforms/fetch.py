@@ -1,0 +1,161 @@
+"""FetchAndUploadRaw: copy each listed `.py` file byte for byte to raw/.
+
+One request per repository in the normal path: the tarball of the pinned
+commit, streamed, keeping only the listed `.py` members. Files already in raw/
+with the right git blob sha are read back instead of downloaded (reruns), blobs
+seen earlier in this process are reused (vendored copies, forks), and whatever
+the archive could not give is fetched through the blob API. Every byte is
+checked against its git blob sha before it is written or passed on.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import apache_beam as beam
+
+from .. import metrics
+from ..records import FileEntry, PinnedRepo, SourceFile
+from ..storage import join, read_bytes, write_atomic
+from ._common import DEAD, GitHubDoFn, dead_letter
+
+__all__ = ["FetchAndUploadRaw", "raw_path"]
+_STAGE = "FetchAndUploadRaw"
+
+
+def raw_path(output: str, full_name: str, path: str) -> str:
+    owner, name = full_name.split("/", 1)
+    return join(output, "raw", owner, name, *path.split("/"))
+
+
+class _BlobCache:
+    """Process-wide, size-bounded LRU of blob sha -> bytes shared by all threads."""
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024):
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, sha: str) -> bytes | None:
+        with self._lock:
+            data = self._items.get(sha)
+            if data is not None:
+                self._items.move_to_end(sha)
+            return data
+
+    def put(self, sha: str, data: bytes) -> None:
+        if len(data) > self.max_bytes // 16:
+            return
+        with self._lock:
+            if sha in self._items:
+                return
+            self._items[sha] = data
+            self._size += len(data)
+            while self._size > self.max_bytes:
+                _, old = self._items.popitem(last=False)
+                self._size -= len(old)
+
+
+_BLOBS = _BlobCache()
+
+
+class _FetchFn(GitHubDoFn):
+    def process(self, pinned: PinnedRepo):
+        from ..github import git_blob_sha
+
+        repo = pinned.repo
+        have: dict[str, bytes] = {}
+        missing: dict[str, FileEntry] = {}
+        try:
+            for entry in pinned.files:
+                existing = read_bytes(raw_path(self.cfg.output, repo.full_name, entry.path))
+                if existing is not None and git_blob_sha(existing) == entry.blob:
+                    have[entry.path] = existing
+                    metrics.count("files_reused")
+                    continue
+                cached = _BLOBS.get(entry.blob)
+                if cached is not None:
+                    self._store(repo.full_name, entry, cached)
+                    have[entry.path] = cached
+                    metrics.count("blobs_deduplicated")
+                    continue
+                missing[entry.path] = entry
+            if missing:
+                yield from self._from_tarball(pinned, missing, have)
+            for entry in sorted(missing.values(), key=lambda f: f.path):
+                yield from self._from_blob_api(pinned, entry, have)
+        except Exception as e:  # noqa: BLE001 - keep what we have, record the rest
+            for path in sorted({f.path for f in pinned.files} - set(have)):
+                yield dead_letter(_STAGE, "internal_error", f"{repo.full_name}/{path}",
+                                  f"{type(e).__name__}: {e}")
+        finally:
+            self.flush_request_counts()
+        for entry in pinned.files:
+            data = have.get(entry.path)
+            if data is not None:
+                yield SourceFile(repo, pinned.commit, entry.path, entry.blob, data)
+
+    def _store(self, full_name: str, entry: FileEntry, data: bytes) -> None:
+        write_atomic(raw_path(self.cfg.output, full_name, entry.path), data)
+        metrics.count("files_fetched")
+        metrics.count("bytes_fetched", len(data))
+
+    def _from_tarball(self, pinned: PinnedRepo, missing: dict[str, FileEntry], have: dict):
+        from ..github import GitHubError, git_blob_sha
+
+        repo = pinned.repo
+        skipped: list = []
+        try:
+            members = self.client.iter_tarball(
+                repo.full_name,
+                pinned.commit,
+                want=lambda path, size: path in missing and size <= self.cfg.max_file_bytes,
+                max_archive_bytes=self.cfg.max_archive_bytes,
+                max_member_bytes=self.cfg.max_file_bytes,
+                on_skip=lambda name, reason: skipped.append((name, reason)),
+            )
+            for member in members:
+                entry = missing.get(member.path)
+                if entry is None or git_blob_sha(member.data) != entry.blob:
+                    metrics.count("archive_sha_mismatch")
+                    continue
+                self._store(repo.full_name, entry, member.data)
+                _BLOBS.put(entry.blob, member.data)
+                have[entry.path] = member.data
+                del missing[entry.path]
+        except GitHubError as e:
+            metrics.count("tarball_fallbacks")
+            metrics.count(f"tarball_fallbacks.{e.reason}")
+        for name, reason in skipped:
+            yield dead_letter(_STAGE, "unsafe_archive_member", repo.full_name,
+                              f"{reason}: {name!r}")
+
+    def _from_blob_api(self, pinned: PinnedRepo, entry: FileEntry, have: dict):
+        from ..github import GitHubError
+
+        repo = pinned.repo
+        try:
+            data = self.client.get_blob(repo.full_name, entry.blob)
+        except GitHubError as e:
+            yield dead_letter(_STAGE, e.reason, f"{repo.full_name}/{entry.path}", e)
+            return
+        self._store(repo.full_name, entry, data)
+        _BLOBS.put(entry.blob, data)
+        have[entry.path] = data
+
+
+class FetchAndUploadRaw(beam.PTransform):
+    """PinnedRepo -> SourceFile per `.py` file, each copied to raw/; plus dead letters."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        self.cfg = cfg
+
+    def expand(self, pinned):
+        fetched = pinned | "Fetch" >> beam.ParDo(_FetchFn(self.cfg)).with_outputs(
+            DEAD, main="files"
+        )
+        files = fetched.files | "Spread" >> beam.Reshuffle()
+        return files, fetched[DEAD]

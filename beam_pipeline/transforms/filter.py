@@ -1,0 +1,78 @@
+"""FilterManimImports: keep the files that use Manim, directly or through the repository.
+
+Whether a file uses Manim depends on the other files of its repository (a
+scene may import `manim_imports_ext`, which imports `manimlib`). So each file
+is analysed on its own (in parallel), the small import facts are grouped per
+repository to resolve the import graph, and the verdicts are joined back to the
+files by (repository, path): file contents never need to meet in one place.
+"""
+
+from __future__ import annotations
+
+import apache_beam as beam
+
+from .. import metrics
+from ..records import ManimFile, SourceFile
+from ._common import DEAD, dead_letter
+
+__all__ = ["FilterManimImports"]
+_STAGE = "FilterManimImports"
+# Analysis outcomes that mean the bytes are not usable Python source at all.
+_BAD_INPUT = {"binary", "undecodable"}
+
+
+class _AnalyzeFn(beam.DoFn):
+    def process(self, f: SourceFile):
+        from ..manim_imports import analyze_file
+
+        try:
+            facts = analyze_file(f.path, f.content)
+        except Exception as e:  # noqa: BLE001 - a pathological file must not stop the run
+            yield dead_letter(_STAGE, "analysis_error", f.key, f"{type(e).__name__}: {e}")
+            return
+        if facts.parse_mode != "ast":
+            metrics.count(f"import_fallback.{facts.reason or 'unknown'}")
+        if facts.reason in _BAD_INPUT:
+            yield dead_letter(_STAGE, facts.reason, f.key, "not Python source text")
+        yield ((f.repo.full_name, f.commit), (f.path, facts))
+
+
+def _resolve(item):
+    from ..manim_imports import resolve_repository
+
+    (full_name, _commit), pairs = item
+    verdicts = resolve_repository(dict(pairs))
+    for path, flavor in verdicts.items():
+        yield (full_name, path), flavor
+
+
+class _JoinFn(beam.DoFn):
+    def process(self, item):
+        _key, grouped = item
+        flavors = [v for v in grouped["verdict"] if v]
+        for f in grouped["file"]:
+            if flavors:
+                metrics.count("files_manim")
+                metrics.count(f"files_manim.{flavors[0]}")
+                yield ManimFile(f, flavors[0])
+            else:
+                metrics.count("files_not_manim")
+
+
+class FilterManimImports(beam.PTransform):
+    """SourceFile -> ManimFile (with flavor) for files that use Manim; plus dead letters."""
+
+    def expand(self, files):
+        analyzed = files | "Analyze" >> beam.ParDo(_AnalyzeFn()).with_outputs(DEAD, main="facts")
+        verdicts = (
+            analyzed.facts
+            | "ByRepository" >> beam.GroupByKey()
+            | "Resolve" >> beam.FlatMap(_resolve)
+        )
+        keyed = files | "ByFile" >> beam.Map(lambda f: ((f.repo.full_name, f.path), f))
+        manim = (
+            {"file": keyed, "verdict": verdicts}
+            | "Join" >> beam.CoGroupByKey()
+            | "Keep" >> beam.ParDo(_JoinFn())
+        )
+        return manim, analyzed[DEAD]

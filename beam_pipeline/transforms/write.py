@@ -1,0 +1,84 @@
+"""WriteJson: processed/<repo>/<path>.json per Manim file, the dataset, and the run's dead letters."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import apache_beam as beam
+
+from .. import metrics
+from ..config import JobConfig
+from ..records import DeadLetter, FilePairs
+from ..storage import join, write_if_changed
+
+__all__ = ["WriteJson", "encode_pairs", "processed_path"]
+
+
+def processed_path(output: str, full_name: str, path: str) -> str:
+    owner, name = full_name.split("/", 1)
+    return join(output, "processed", owner, name, *(path + ".json").split("/"))
+
+
+def encode_pairs(fp: FilePairs) -> bytes:
+    """The processed JSON of one file: an array of pairs in file order, stable bytes."""
+    rows = [p.to_json() for p in sorted(fp.pairs, key=lambda p: (p.start_line, p.end_line, p.kind))]
+    return (json.dumps(rows, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+class _WriteProcessedFn(beam.DoFn):
+    def __init__(self, output: str):
+        self.output = output
+
+    def process(self, fp: FilePairs):
+        src = fp.file.source
+        if write_if_changed(processed_path(self.output, src.repo.full_name, src.path), encode_pairs(fp)):
+            metrics.count("processed_written")
+        else:
+            metrics.count("processed_unchanged")
+        yield src.key
+
+
+def _write_errors(dead: list[DeadLetter], output: str) -> dict[str, int]:
+    rows = sorted(dead, key=lambda d: (d.stage, d.reason, d.key, d.detail))
+    body = "".join(json.dumps(d.to_json(), ensure_ascii=False, sort_keys=True) + "\n" for d in rows)
+    write_if_changed(join(output, "run", "errors.jsonl"), body.encode("utf-8"))
+    return dict(sorted(Counter(d.reason for d in dead).items()))
+
+
+def _build_dataset(pairs: list, cfg: JobConfig, skipped: dict[str, int]) -> dict:
+    from ..dataset import build_dataset
+
+    stats = build_dataset(
+        pairs,
+        cfg.output,
+        split_ratios=cfg.split_ratios,
+        licenses=cfg.licenses,
+        near_dup_threshold=cfg.near_dup_threshold,
+        skipped=skipped,
+    )
+    return stats.as_dict()
+
+
+class WriteJson(beam.PTransform):
+    """Write processed/, dataset/ and run/errors.jsonl; returns the dataset statistics."""
+
+    def __init__(self, cfg: JobConfig):
+        super().__init__()
+        self.cfg = cfg
+
+    def expand(self, inputs):
+        file_pairs, dead_letters = inputs
+        _ = file_pairs | "WriteProcessed" >> beam.ParDo(_WriteProcessedFn(self.cfg.output))
+        skipped = (
+            dead_letters
+            | "AllDeadLetters" >> beam.combiners.ToList()
+            | "WriteErrors" >> beam.Map(_write_errors, self.cfg.output)
+        )
+        return (
+            file_pairs
+            | "Pairs" >> beam.FlatMap(lambda fp: fp.pairs)
+            | "AllPairs" >> beam.combiners.ToList()
+            | "WriteDataset"
+            >> beam.Map(_build_dataset, self.cfg, beam.pvalue.AsSingleton(skipped))
+        )

@@ -45,7 +45,11 @@ def _full_parser():
 
     from .options import ManimDatasetOptions
 
-    parser = _BeamArgumentParser(
+    class Parser(_BeamArgumentParser):
+        def error(self, message):  # one line, not a wall of usage
+            raise UserError(f"{message} (see --help)")
+
+    parser = Parser(
         prog="python -m beam_pipeline",
         description="Build a (comment -> code) dataset from Manim code on GitHub with Apache "
         "Beam, then commit a DVC snapshot of it. Offline demo: "
@@ -66,12 +70,7 @@ def parse_args(argv: list[str]):
     from apache_beam.options.pipeline_options import PipelineOptions
 
     parser = _full_parser()
-    try:
-        _known, unknown = parser.parse_known_args(argv)
-    except SystemExit as e:
-        if e.code == 0:
-            raise
-        raise UserError("invalid command line (see the message above and --help)") from None
+    _known, unknown = parser.parse_known_args(argv)
     flags = [u for u in unknown if u.startswith("-")]
     if flags:
         raise UserError(f"unknown flag(s): {' '.join(flags)} (see --help)")

@@ -8,6 +8,8 @@ for the bundled emulator and sample corpus).
 
 from __future__ import annotations
 
+import argparse
+
 from apache_beam.options.pipeline_options import PipelineOptions
 
 __all__ = ["EMULATOR", "ManimDatasetOptions"]
@@ -16,16 +18,22 @@ EMULATOR = "emulator"
 
 
 def _ratios(text: str) -> tuple[float, float, float]:
-    parts = [float(x) for x in text.split(",")]
+    try:
+        parts = [float(x) for x in text.split(",")]
+    except ValueError:
+        parts = []
     if len(parts) != 3 or any(x < 0 for x in parts) or abs(sum(parts) - 1.0) > 1e-6:
-        raise ValueError(f"--split_ratios needs three non-negative numbers summing to 1, got {text!r}")
+        raise argparse.ArgumentTypeError(f"--split_ratios needs three non-negative numbers summing to 1, got {text!r}")
     return parts[0], parts[1], parts[2]
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
     if value <= 0:
-        raise ValueError(f"expected a positive integer, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
     return value
 
 

@@ -1,0 +1,1 @@
+"""Core helpers; import the submodules you need."""

@@ -1,0 +1,7 @@
+from manim import *
+
+
+class Blocked(Scene):
+    def construct(self):
+        # Access to this repository is blocked.
+        self.add(Text("403"))

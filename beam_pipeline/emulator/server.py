@@ -171,6 +171,12 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 30
     server: _Server
 
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out as two writes; without NODELAY, Nagle plus the
+        # client's delayed ACK adds ~40 ms to every answer.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         try:
             self.server.emulator._handle(self)

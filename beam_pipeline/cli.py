@@ -120,13 +120,6 @@ def _check_github(cfg, tokens: tuple[str, ...]) -> None:
     from .github import GitHubClient, GitHubError
     from .tokens import redact
 
-    if not tokens:
-        _LOGGER.warning(
-            "no GitHub token in $%s: crawling unauthenticated (60 requests/hour, "
-            "10 searches/minute): slow; set %s to go faster",
-            cfg.token_env,
-            cfg.token_env,
-        )
     client = GitHubClient(cfg.github_api_url, tokens, timeout=10.0, max_retries=1,
                           backoff_base_s=0.2)
     try:

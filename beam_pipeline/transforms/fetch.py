@@ -10,12 +10,10 @@ checked against its git blob sha before it is written or passed on.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 import apache_beam as beam
 
 from .. import metrics
+from ..github.blobs import BlobCache
 from ..records import FileEntry, PinnedRepo, SourceFile
 from ..storage import join, read_bytes, write_atomic
 from ._common import DEAD, GitHubDoFn, dead_letter
@@ -29,36 +27,8 @@ def raw_path(output: str, full_name: str, path: str) -> str:
     return join(output, "raw", owner, name, *path.split("/"))
 
 
-class _BlobCache:
-    """Process-wide, size-bounded LRU of blob sha -> bytes shared by all threads."""
-
-    def __init__(self, max_bytes: int = 64 * 1024 * 1024):
-        self.max_bytes = max_bytes
-        self._items: OrderedDict[str, bytes] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-
-    def get(self, sha: str) -> bytes | None:
-        with self._lock:
-            data = self._items.get(sha)
-            if data is not None:
-                self._items.move_to_end(sha)
-            return data
-
-    def put(self, sha: str, data: bytes) -> None:
-        if len(data) > self.max_bytes // 16:
-            return
-        with self._lock:
-            if sha in self._items:
-                return
-            self._items[sha] = data
-            self._size += len(data)
-            while self._size > self.max_bytes:
-                _, old = self._items.popitem(last=False)
-                self._size -= len(old)
-
-
-_BLOBS = _BlobCache()
+# Process-wide: vendored copies and forks share blobs across repositories.
+_BLOBS = BlobCache(64 * 1024 * 1024)
 
 
 class _FetchFn(GitHubDoFn):

@@ -13,3 +13,26 @@ os.environ.setdefault("GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT", "false")
 os.environ.setdefault("DVC_NO_ANALYTICS", "1")
 os.environ.setdefault("DVC_NO_UPDATER", "1")
 os.environ.pop("GITHUB_TOKEN", None)
+
+
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+CORPUS = Path(__file__).resolve().parents[1] / "beam_pipeline" / "sample_corpus"
+
+
+@pytest.fixture(scope="session")
+def expected() -> dict:
+    """Ground truth of the bundled sample corpus."""
+    return json.loads((CORPUS / "EXPECTED.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def github():
+    """The bundled GitHub emulator over the sample corpus, with generous limits."""
+    from beam_pipeline.emulator import GitHubEmulator
+
+    with GitHubEmulator(core_limit=100_000, search_limit=10_000) as emu:
+        yield emu

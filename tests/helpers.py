@@ -1,0 +1,45 @@
+"""Shared test helpers: a Beam pipeline that never reaches for Prism, corpus readers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+from apache_beam.testing.test_pipeline import TestPipeline
+
+from beam_pipeline.config import JobConfig
+from beam_pipeline.records import Repo, SourceFile
+
+CORPUS = Path(__file__).resolve().parents[1] / "beam_pipeline" / "sample_corpus"
+
+
+def test_pipeline() -> TestPipeline:
+    """A TestPipeline on Beam's FnApiRunner (the DirectRunner would try Prism first)."""
+    return TestPipeline(runner=FnApiRunner())
+
+
+test_pipeline.__test__ = False  # not a test itself
+
+
+def job_config(api_url: str, output: str, **overrides) -> JobConfig:
+    base = dict(github_api_url=api_url, output=output, backoff_base_s=0.01,
+                secondary_floor_s=0.05, max_retries=8, request_timeout_s=10.0)
+    base.update(overrides)
+    return JobConfig(**base)
+
+
+def corpus_bytes(full_name: str, path: str) -> bytes:
+    return (CORPUS / "repos" / full_name / path).read_bytes()
+
+
+def corpus_sources(full_name: str, license: str | None = None) -> list[SourceFile]:
+    """Every .py file of one corpus repository as SourceFile elements (no network)."""
+    from beam_pipeline.github import git_blob_sha
+
+    root = CORPUS / "repos" / full_name
+    repo = Repo(full_name, license=license)
+    out = []
+    for f in sorted(root.rglob("*.py")):
+        data = f.read_bytes()
+        out.append(SourceFile(repo, "c" * 40, f.relative_to(root).as_posix(), git_blob_sha(data), data))
+    return out

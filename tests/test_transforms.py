@@ -1,0 +1,164 @@
+"""Each of the six transforms on its own, with TestPipeline, against the emulator."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import apache_beam as beam
+from apache_beam.testing.util import assert_that, equal_to
+from helpers import corpus_bytes, corpus_sources, job_config, test_pipeline
+
+from beam_pipeline.records import DeadLetter, FileEntry, FilePairs, ManimFile, Pair, PinnedRepo, Repo
+from beam_pipeline.transforms import (
+    ExtractCommentCodePairs,
+    FetchAndUploadRaw,
+    FilterManimImports,
+    ListPyFiles,
+    SearchRepos,
+    WriteJson,
+)
+
+
+def _reasons(dead):
+    return dead | "Reason" >> beam.Map(lambda d: (d.reason, d.key))
+
+
+def test_search_repos_finds_each_default_repository_once(github, expected, tmp_path):
+    want = sorted(k for k, v in expected["repos"].items() if v["in_default_search"])
+    cfg = job_config(github.url, str(tmp_path))
+    with test_pipeline() as p:
+        repos, dead = p | SearchRepos(cfg)
+        assert_that(repos | beam.Map(lambda r: r.full_name), equal_to(want), label="repos")
+        assert_that(dead, equal_to([]), label="dead")
+
+
+def test_search_repos_honours_max_repos(github, tmp_path):
+    cfg = job_config(github.url, str(tmp_path), max_repos=3)
+    with test_pipeline() as p:
+        repos, _ = p | SearchRepos(cfg)
+        assert_that(repos | beam.combiners.Count.Globally(), equal_to([3]))
+
+
+def test_list_py_files_pins_lists_and_dead_letters(github, expected, tmp_path):
+    names = ["manimtutor/manim-scene-gallery", "emptyorg/manim-empty-project",
+             "takedown/manim-dmca-example", "tosblock/manim-blocked-example"]
+    gallery = expected["repos"][names[0]]
+    want_files = sorted([*gallery["manim"], *gallery["non_manim"]])
+    small = len(corpus_bytes(names[0], "gallery/__init__.py")) + 1
+    cfg = job_config(github.url, str(tmp_path), max_file_bytes=small)
+
+    with test_pipeline() as p:
+        pinned, dead = p | beam.Create([Repo(n) for n in names]) | ListPyFiles(cfg)
+        listed = pinned | beam.FlatMap(lambda pr: [(pr.repo.full_name, f.path) for f in pr.files])
+        assert_that(
+            dead | beam.Map(lambda d: d.reason) | beam.combiners.Count.PerElement()
+            | beam.Map(lambda kv: kv[0]),
+            equal_to(["empty_repository", "legal_takedown", "blocked", "too_large"]),
+            label="reasons",
+        )
+        assert_that(
+            listed | beam.Map(lambda kv: kv[0]) | beam.Distinct(),
+            equal_to([names[0]]),
+            label="only the gallery lists files",
+        )
+    # The crawl state remembers the full listing (also what was too large).
+    state = json.loads((tmp_path / "state/repos/manimtutor/manim-scene-gallery.json").read_text())
+    assert sorted(f[0] for f in state["files"]) == want_files
+    assert len(state["commit"]) == 40
+
+
+def test_fetch_and_upload_raw_is_byte_exact_and_idempotent(github, expected, tmp_path):
+    from beam_pipeline.github import GitHubClient
+
+    name = "gridlab/manim-local-imports"
+    with GitHubClient(github.url) as client:
+        commit, _ = client.pin_commit(name, "main")
+        entries = tuple(FileEntry(e.path, e.sha, e.size) for e in client.list_tree(name, commit)
+                        if e.path.endswith(".py"))
+    pinned = PinnedRepo(Repo(name), commit, entries)
+    cfg = job_config(github.url, str(tmp_path))
+
+    def run() -> None:
+        with test_pipeline() as p:
+            files, dead = p | beam.Create([pinned]) | FetchAndUploadRaw(cfg)
+            assert_that(files | beam.Map(lambda f: (f.path, f.content)),
+                        equal_to([(e.path, corpus_bytes(name, e.path)) for e in entries]),
+                        label="contents")
+            assert_that(dead, equal_to([]), label="dead")
+
+    before = github.stats()["tarball"]
+    run()
+    assert github.stats()["tarball"] == before + 1  # one archive for the whole repository
+    for e in entries:
+        assert (tmp_path / "raw" / name / e.path).read_bytes() == corpus_bytes(name, e.path)
+    mtimes = {p: os.stat(p).st_mtime_ns for p in (tmp_path / "raw").rglob("*.py")}
+    run()
+    assert github.stats()["tarball"] == before + 1  # the rerun read raw/ back instead
+    assert {p: os.stat(p).st_mtime_ns for p in (tmp_path / "raw").rglob("*.py")} == mtimes
+
+
+def test_filter_manim_imports_matches_ground_truth(expected):
+    sources, want = [], []
+    for name, repo in expected["repos"].items():
+        if repo["status"] != "ok":
+            continue
+        sources += corpus_sources(name)
+        want += [(f"{name}/{path}", flavor) for path, flavor in repo["manim"].items()]
+    with test_pipeline() as p:
+        manim, _dead = p | beam.Create(sources) | FilterManimImports()
+        assert_that(manim | beam.Map(lambda m: (m.source.key, m.flavor)), equal_to(want))
+
+
+def test_extract_pairs_are_verbatim_and_parse():
+    import ast
+    import textwrap
+
+    sources = corpus_sources("manimtutor/manim-scene-gallery", license="MIT")
+    files = [ManimFile(s, "manimce") for s in sources if s.path.startswith("gallery/")]
+    by_path = {s.path: s.content.decode() for s in sources}
+
+    def check(fp: FilePairs):
+        lines = by_path[fp.file.source.path].splitlines(keepends=True)
+        for pair in fp.pairs:
+            code = textwrap.dedent("".join(lines[pair.start_line - 1 : pair.end_line]))
+            assert pair.output.strip("\n") == code.strip("\n"), pair
+            ast.parse(pair.output)
+            assert pair.input and not pair.input.lstrip().startswith("#")
+            assert (pair.repo, pair.license, pair.flavor, pair.commit) == (
+                "manimtutor/manim-scene-gallery", "MIT", "manimce", "c" * 40)
+        return len(fp.pairs)
+
+    with test_pipeline() as p:
+        out, dead = p | beam.Create(files) | ExtractCommentCodePairs(max_output_lines=60)
+        total = out | beam.Map(check) | beam.CombineGlobally(sum)
+        assert_that(total, lambda got: _at_least(got, 20), label="pairs")
+        assert_that(dead, equal_to([]), label="dead")
+
+
+def _at_least(got, n):
+    assert len(got) == 1 and got[0] >= n, got
+
+
+def test_write_json_writes_processed_dataset_and_errors(tmp_path):
+    src = corpus_sources("manimtutor/manim-scene-gallery", license="MIT")[0]
+    mf = ManimFile(src, "manimce")
+    pair = Pair("Draw a circle.", "c = Circle()", "comment", src.repo.full_name, src.path,
+                src.commit, src.blob, 3, 3, "manimce", "MIT")
+    empty = ManimFile(corpus_sources("manimtutor/manim-scene-gallery")[1], "manimce")
+    dead = DeadLetter("ListPyFiles", "too_large", "o/r/big.py", "2000000 bytes")
+    cfg = job_config("http://127.0.0.1:9", str(tmp_path))
+    with test_pipeline() as p:
+        fps = p | "Pairs" >> beam.Create([FilePairs(mf, (pair,)), FilePairs(empty, ())])
+        dls = p | "Dead" >> beam.Create([dead])
+        _ = (fps, dls) | WriteJson(cfg)
+
+    processed = tmp_path / "processed" / src.repo.full_name / (src.path + ".json")
+    assert json.loads(processed.read_text()) == [pair.to_json()]
+    empty_json = tmp_path / "processed" / src.repo.full_name / (empty.source.path + ".json")
+    assert json.loads(empty_json.read_text()) == []
+    errors = [json.loads(x) for x in (tmp_path / "run/errors.jsonl").read_text().splitlines()]
+    assert errors == [dead.to_json()]
+    assert (tmp_path / "dataset" / "README.md").exists()
+    stats = json.loads((tmp_path / "dataset" / "stats.json").read_text())
+    assert "too_large" in json.dumps(stats)

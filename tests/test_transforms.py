@@ -9,7 +9,15 @@ import apache_beam as beam
 from apache_beam.testing.util import assert_that, equal_to
 from helpers import corpus_bytes, corpus_sources, job_config, test_pipeline
 
-from beam_pipeline.records import DeadLetter, FileEntry, FilePairs, ManimFile, Pair, PinnedRepo, Repo
+from beam_pipeline.records import (
+    DeadLetter,
+    FileEntry,
+    FilePairs,
+    ManimFile,
+    Pair,
+    PinnedRepo,
+    Repo,
+)
 from beam_pipeline.transforms import (
     ExtractCommentCodePairs,
     FetchAndUploadRaw,

@@ -175,7 +175,9 @@ def build_summary(cfg, counters: dict[str, int], dataset_stats: dict | None, ela
         "processed_unchanged": counters.get("processed_unchanged", 0),
         "dead_letters": counters.get("dead_letters", 0),
         "skipped_by_reason": _group(counters, "dead_letters."),
-        "github_requests": _group(counters, "github."),
+        "github_requests": _group(counters, "github.requests."),
+        "github_not_modified": counters.get("github.not_modified", 0),
+        "github_retries": _group(counters, "github.retries."),
         "dataset": dataset_stats,
         "counters": counters,
     }
@@ -286,6 +288,8 @@ def format_report(s: dict[str, Any]) -> str:
     flavors = ", ".join(f"{k} {v}" for k, v in s["files_manim_by_flavor"].items()) or "none"
     skipped = ", ".join(f"{k} {v}" for k, v in s["skipped_by_reason"].items()) or "none"
     requests = ", ".join(f"{k} {v}" for k, v in s["github_requests"].items()) or "none"
+    requests += f"; 304 not modified {s['github_not_modified']}"
+    retries = ", ".join(f"{k} {v}" for k, v in s["github_retries"].items()) or "none"
     dvc = s.get("dvc")
     if dvc:
         dvc_line = f"{dvc['commit'][:12] if dvc['commit'] else '-'}" + (
@@ -304,6 +308,7 @@ def format_report(s: dict[str, Any]) -> str:
         f"pairs written        {s['pairs_extracted']} extracted; dataset rows {ds.get('rows', 'n/a')}",
         f"skipped by reason    {skipped}",
         f"GitHub requests      {requests}",
+        f"GitHub retries       {retries}",
         f"DVC commit           {dvc_line}",
         f"elapsed              {s['elapsed_s']} s",
         f"output               {s['output']}",

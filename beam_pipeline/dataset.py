@@ -1,0 +1,902 @@
+"""Turn extracted pairs into a training-ready dataset: de-duplicated, split, sharded, documented.
+
+It runs once over *all* pairs (after the pipeline, or in one final step), because
+de-duplication and splitting must see every pair. Plain Python, no Beam pipeline; the
+files go through Beam's ``FileSystems``, so ``output_dir`` may be local or ``gs://``.
+
+The steps, in this order and why:
+
+1. **License allow-list** first, so that a duplicate is never lost because its "first"
+   copy lived in a repository whose license is not allowed.
+2. **Exact file duplicates** (forks, vendored copies) by git blob sha: the copy with the
+   smallest ``(repo, path)`` keeps its pairs, every other copy's pairs are dropped.
+3. **Exact pair duplicates** by ``(input, output)``: the smallest pair key wins.
+4. **Near duplicates**: MinHash LSH over shingles of 5 code tokens of ``output``
+   (comments and whitespace ignored). LSH candidates are checked against the estimated
+   Jaccard similarity and joined with union-find; each cluster's representative is its
+   smallest pair key and ``cluster`` is the representative's ``id``. With the default
+   ``near_dup_scope="cross_repo"`` the members that live in *another* repository than the
+   representative are dropped (copies across projects), and near-duplicates inside the
+   representative's repository are kept and share its ``cluster``; ``"all"`` keeps the
+   representative alone.
+5. **Split by repository**: ``sha256(seed, repo)`` picks the split, so a repository never
+   straddles splits. Every kept member of a cluster lives in its representative's
+   repository, hence a cluster never straddles splits either: no detected
+   near-duplicate crosses from train to test.
+
+Pair key, the total order used everywhere: ``(repo, path, start_line, end_line, kind,
+input, output, ...)``. Rows are written in that order, so reruns are byte-identical;
+every file is rewritten only when its bytes change, atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import math
+import os
+import re
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import yaml
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+
+from beam_pipeline.records import Pair
+
+__all__ = [
+    "DEFAULT_SHARD_SIZE",
+    "SCHEMA",
+    "SPLITS",
+    "UNKNOWN_LICENSE",
+    "DatasetStats",
+    "assign_split",
+    "build_dataset",
+    "is_non_commercial",
+    "pair_id",
+]
+
+_LOGGER = logging.getLogger(__name__)
+
+SPLITS = ("train", "validation", "test")
+# Label of a pair whose repository has no license GitHub could detect (``license`` null).
+# Such code is "all rights reserved" by default: kept when there is no allow-list, and
+# with an allow-list only when the list names "unknown" explicitly.
+UNKNOWN_LICENSE = "unknown"
+DEFAULT_SHARD_SIZE = 50_000
+SHINGLE_TOKENS = 5
+NUM_PERM = 128
+_MINHASH_SEED = 1
+
+# Row layout: the Pair fields (the output contract), then the stable id and the cluster.
+SCHEMA = pa.schema(
+    [
+        pa.field("input", pa.string(), nullable=False),
+        pa.field("output", pa.string(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("repo", pa.string(), nullable=False),
+        pa.field("path", pa.string(), nullable=False),
+        pa.field("commit", pa.string(), nullable=False),
+        pa.field("blob", pa.string(), nullable=False),
+        pa.field("start_line", pa.int32(), nullable=False),
+        pa.field("end_line", pa.int32(), nullable=False),
+        pa.field("flavor", pa.string(), nullable=False),
+        pa.field("license", pa.string(), nullable=True),
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("cluster", pa.string(), nullable=False),
+    ]
+)
+_FIELD_DOCS = {
+    "input": "the comment or docstring text, without `#` markers or quotes",
+    "output": "the code it describes, verbatim (dedented), lines `start_line..end_line`",
+    "kind": "where `input` comes from: `comment`, `docstring`, ...",
+    "repo": "GitHub repository, `owner/name`",
+    "path": "path of the file in the repository",
+    "commit": "the commit crawled",
+    "blob": "git blob sha of the file",
+    "start_line": "first line of `output` in the file (1-based)",
+    "end_line": "last line of `output` in the file (inclusive)",
+    "flavor": "`manimce`, `manimgl` or `both`",
+    "license": "SPDX id of the repository's license, null when GitHub detected none",
+    "id": "stable id of the pair: a hash of repo, path, lines, kind, input and output",
+    "cluster": "`id` of the representative of the pair's near-duplicate cluster",
+}
+_HF_DTYPES = {pa.string(): "string", pa.int32(): "int32"}
+
+_LINE_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500)
+_CHAR_BUCKETS = (50, 100, 200, 500, 1000, 2000, 5000, 10000)
+
+# License ids the Hugging Face Hub knows (lower case); anything else is "other".
+_HF_LICENSES = frozenset(
+    """afl-3.0 agpl-3.0 apache-2.0 artistic-2.0 bsd bsd-2-clause bsd-3-clause
+    bsd-3-clause-clear bsl-1.0 cc cc-by-2.0 cc-by-2.5 cc-by-3.0 cc-by-4.0 cc-by-nc-2.0
+    cc-by-nc-3.0 cc-by-nc-4.0 cc-by-nc-nd-3.0 cc-by-nc-nd-4.0 cc-by-nc-sa-2.0
+    cc-by-nc-sa-3.0 cc-by-nc-sa-4.0 cc-by-nd-4.0 cc-by-sa-3.0 cc-by-sa-4.0 cc0-1.0
+    ecl-2.0 epl-1.0 epl-2.0 eupl-1.1 eupl-1.2 gfdl gpl gpl-2.0 gpl-3.0 isc lgpl lgpl-2.1
+    lgpl-3.0 lppl-1.3c mit mpl-2.0 ms-pl ncsa odbl odc-by ofl-1.1 osl-3.0 pddl postgresql
+    unlicense wtfpl zlib""".split()
+)
+_MIME = {
+    ".jsonl": "application/x-ndjson",
+    ".parquet": "application/vnd.apache.parquet",
+    ".json": "application/json",
+    ".md": "text/markdown; charset=utf-8",
+    ".png": "image/png",
+}
+
+
+@dataclass(frozen=True)
+class DatasetStats:
+    """What ``build_dataset`` kept, dropped and wrote (file paths relative to ``dataset/``)."""
+
+    input_pairs: int
+    rows: int
+    splits: dict[str, int]
+    repositories: dict[str, int]
+    duplicates: dict[str, int]  # exact_files, exact_file_pairs, exact_pairs, near
+    license_removed: int
+    clusters: int
+    by_flavor: dict[str, int]
+    by_kind: dict[str, int]
+    by_license: dict[str, int]
+    files: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()  # files whose bytes differed and were (re)written
+    deleted: tuple[str, ...] = ()  # stale files of an earlier build, removed
+    near_dup_scope: str = "cross_repo"
+    non_commercial: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        for key in ("files", "changed", "deleted", "non_commercial"):
+            out[key] = list(out[key])
+        return out
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _pair_key(p: Pair) -> tuple[Any, ...]:
+    return (
+        p.repo, p.path, p.start_line, p.end_line, p.kind, p.input, p.output,
+        p.commit, p.blob, p.flavor, p.license or "",
+    )  # fmt: skip
+
+
+def pair_id(p: Pair) -> str:
+    """A stable id: the same pair gets the same id in every build (the commit is left out)."""
+    text = "\x1f".join(
+        [p.repo, p.path, str(p.start_line), str(p.end_line), p.kind, p.input, p.output]
+    )
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _license_label(license_id: str | None) -> str:
+    return license_id or UNKNOWN_LICENSE
+
+
+def is_non_commercial(license_id: str | None) -> bool:
+    """True for licenses that forbid commercial use (the Creative Commons ``-NC`` family)."""
+    return bool(license_id) and re.search(r"(^|-)NC(-|$)", license_id.upper()) is not None
+
+
+def _normalize_ratios(ratios: Sequence[float]) -> tuple[float, float, float]:
+    if len(ratios) != len(SPLITS) or any(r < 0 for r in ratios) or sum(ratios) <= 0:
+        raise ValueError(f"split_ratios must be 3 non-negative numbers, got {ratios!r}")
+    total = float(sum(ratios))
+    a, b, c = (float(r) / total for r in ratios)
+    return a, b, c
+
+
+def assign_split(repo: str, seed: str = "manim", ratios: Sequence[float] = (0.8, 0.1, 0.1)) -> str:
+    """The split of a repository: a hash of ``seed`` and ``repo`` bucketed by ``ratios``.
+
+    Stable across runs and machines, and independent of the other repositories, so a
+    new crawl moves no repository between splits.
+    """
+    norm = _normalize_ratios(ratios)
+    digest = hashlib.sha256(f"{seed}\x00{repo}".encode()).digest()
+    u = int.from_bytes(digest[:8], "big") / 2**64
+    acc = 0.0
+    for name, ratio in zip(SPLITS, norm, strict=True):
+        acc += ratio
+        if ratio > 0 and u < acc:
+            return name
+    return [name for name, ratio in zip(SPLITS, norm, strict=True) if ratio > 0][-1]
+
+
+# Python code tokens for near-duplicate detection: comments skipped, a string literal is one
+# token, layout ignored. A regex rather than `tokenize`: several times faster, and it never
+# gives up on a fragment that does not tokenize (an unterminated string, a stray dedent).
+_CODE_TOKEN = re.compile(
+    r"""
+      (?P<comment>\#[^\n]*)
+    | (?P<string>[rRbBuUfF]{0,2}
+        (?:\"\"\"[\s\S]*?\"\"\" | '''[\s\S]*?''' | "(?:\\.|[^"\\\n])*" | '(?:\\.|[^'\\\n])*'))
+    | (?P<name>[^\W\d]\w*)
+    | (?P<number>\d[\w.]*)
+    | (?P<op>\*\*=? | //=? | -> | <<=? | >>=? | [-+*/%&|^@<>=!:]= | \S)
+    """,
+    re.VERBOSE,
+)
+
+
+def _code_tokens(code: str) -> list[str]:
+    return [m.group() for m in _CODE_TOKEN.finditer(code) if m.lastgroup != "comment"]
+
+
+def _shingles(code: str) -> frozenset[bytes]:
+    tokens = _code_tokens(code)
+    if not tokens:
+        return frozenset()
+    k = min(SHINGLE_TOKENS, len(tokens))
+    return frozenset(
+        "\x1f".join(tokens[i : i + k]).encode("utf-8", "surrogatepass")
+        for i in range(len(tokens) - k + 1)
+    )
+
+
+def _near_dup_roots(outputs: Sequence[str], threshold: float, num_perm: int) -> list[int]:
+    """For each output, the smallest index of its near-duplicate cluster."""
+    from datasketch import MinHash, MinHashLSH
+
+    parent = list(range(len(outputs)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(a: int, b: int) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    # Identical shingle sets (Jaccard 1) are joined without MinHash: this keeps very
+    # common snippets (``self.wait()``) from flooding LSH buckets with O(n^2) checks.
+    first_of: dict[bytes, int] = {}
+    uniques: list[tuple[int, frozenset[bytes]]] = []
+    for i, code in enumerate(outputs):
+        shingles = _shingles(code)
+        if not shingles:
+            continue
+        digest = hashlib.sha1(b"\n".join(sorted(shingles))).digest()
+        first = first_of.setdefault(digest, i)
+        if first != i:
+            union(first, i)
+        else:
+            uniques.append((i, shingles))
+
+    if threshold < 1.0 and len(uniques) > 1:
+        hashes = MinHash.bulk([s for _, s in uniques], num_perm=num_perm, seed=_MINHASH_SEED)
+        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        by_index = {}
+        for (i, _), mh in zip(uniques, hashes, strict=True):
+            for j in sorted(lsh.query(mh)):
+                if mh.jaccard(by_index[j]) >= threshold:
+                    union(i, j)
+            lsh.insert(i, mh)
+            by_index[i] = mh
+    return [find(i) for i in range(len(outputs))]
+
+
+def _percentile(sorted_values: Sequence[int], p: float) -> int:
+    """Nearest-rank percentile: an actual value, so the numbers are exact and stable."""
+    if not sorted_values:
+        return 0
+    rank = max(1, math.ceil(p / 100 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def _bucket_labels(edges: Sequence[int]) -> list[str]:
+    labels, low = [], 1
+    for high in edges:
+        labels.append(str(high) if low == high else f"{low}-{high}")
+        low = high + 1
+    labels.append(f"{low}+")
+    return labels
+
+
+def _histogram(values: Iterable[int], edges: Sequence[int]) -> dict[str, int]:
+    labels = _bucket_labels(edges)
+    counts = dict.fromkeys(labels, 0)
+    for v in values:
+        idx = next((k for k, high in enumerate(edges) if v <= high), len(edges))
+        counts[labels[idx]] += 1
+    return counts
+
+
+def _distribution(values: list[int], edges: Sequence[int]) -> dict[str, Any]:
+    s = sorted(values)
+    return {
+        "min": s[0] if s else 0,
+        "p50": _percentile(s, 50),
+        "p90": _percentile(s, 90),
+        "p99": _percentile(s, 99),
+        "max": s[-1] if s else 0,
+        "mean": round(sum(s) / len(s), 2) if s else 0,
+        "histogram": _histogram(s, edges),
+    }
+
+
+def _output_lines(code: str) -> int:
+    return len(code.splitlines())
+
+
+def _counts(values: Iterable[str]) -> dict[str, int]:
+    return dict(sorted(Counter(values).items()))
+
+
+# ------------------------------------------------------------------------------- files
+
+
+def _is_local(path: str) -> bool:
+    return FileSystems.get_scheme(path) in (None, "file")
+
+
+class _Tree:
+    """The files of ``dataset/``: writes that skip identical bytes and leave no half file."""
+
+    def __init__(self, root: str) -> None:
+        self.root = root.rstrip("/")
+        self.local = _is_local(self.root)
+        self.existing = self._list()
+        self.written: list[str] = []
+        self.changed: list[str] = []
+
+    def path(self, rel: str) -> str:
+        if self.local:
+            return os.path.join(self.root, *rel.split("/"))
+        return f"{self.root}/{rel}"
+
+    def _list(self) -> dict[str, int]:
+        result = FileSystems.match([self.root + "/**"])[0]
+        found: dict[str, int] = {}
+        for meta in result.metadata_list:
+            if meta.path.endswith("/"):  # GCS "folder" placeholders
+                continue
+            if self.local:
+                rel = os.path.relpath(meta.path, self.root).replace(os.sep, "/")
+            else:
+                rel = meta.path[len(self.root) + 1 :]
+            found[rel] = meta.size_in_bytes
+        return found
+
+    def _same(self, rel: str, data: bytes) -> bool:
+        if self.existing.get(rel) != len(data):
+            return False
+        with FileSystems.open(self.path(rel), compression_type=CompressionTypes.UNCOMPRESSED) as f:
+            return f.read() == data
+
+    def write(self, rel: str, data: bytes) -> None:
+        self.written.append(rel)
+        if self._same(rel, data):
+            return
+        self.changed.append(rel)
+        target = self.path(rel)
+        mime = _MIME.get(os.path.splitext(rel)[1], "application/octet-stream")
+        if self.local:
+            # Same folder, then rename: readers see the old or the new file, never half.
+            folder, name = os.path.split(target)
+            tmp = os.path.join(folder, f".{name}.tmp-{uuid.uuid4().hex}")
+            with FileSystems.create(tmp, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+                f.write(data)
+            FileSystems.rename([tmp], [target])
+        else:
+            # An object store publishes an object only when its upload completes.
+            with FileSystems.create(
+                target, mime_type=mime, compression_type=CompressionTypes.UNCOMPRESSED
+            ) as f:
+                f.write(data)
+
+    def remove_stale(self) -> list[str]:
+        stale = sorted(set(self.existing) - set(self.written))
+        if stale:
+            FileSystems.delete([self.path(rel) for rel in stale])
+        return stale
+
+
+def _jsonl(rows: Sequence[dict[str, Any]]) -> bytes:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
+
+
+def _parquet(rows: Sequence[dict[str, Any]]) -> tuple[bytes, int]:
+    """The Parquet file and the in-memory Arrow size (the card's ``num_bytes``)."""
+    table = pa.Table.from_pylist(list(rows), schema=SCHEMA)
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="snappy", row_group_size=max(1, len(rows)))
+    return sink.getvalue().to_pybytes(), table.nbytes
+
+
+# ------------------------------------------------------------------------------- plots
+
+
+def _png(fig: Any) -> bytes:
+    buf = io.BytesIO()
+    # No "Software" chunk and no timestamp: the same figure gives the same bytes.
+    fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def _plot_output_lines(histogram: Mapping[str, int]) -> bytes:
+    import matplotlib.style
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    with matplotlib.style.context("default"):  # ignore any local matplotlibrc
+        fig = Figure(figsize=(7, 4))
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        labels, values = list(histogram), list(histogram.values())
+        bars = ax.bar(labels, values, color="#4c72b0")
+        ax.bar_label(bars, fontsize=8)
+        ax.set_xlabel("lines of code in `output`")
+        ax.set_ylabel("pairs")
+        ax.set_title(f"Output length ({sum(values)} pairs)")
+        ax.tick_params(axis="x", labelrotation=45)
+        fig.tight_layout()
+        return _png(fig)
+
+
+def _plot_counts(by_flavor: Mapping[str, int], by_kind: Mapping[str, int]) -> bytes:
+    import matplotlib.style
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    with matplotlib.style.context("default"):
+        fig = Figure(figsize=(8, 3.5))
+        FigureCanvasAgg(fig)
+        for k, (title, counts) in enumerate((("flavor", by_flavor), ("kind", by_kind))):
+            ax = fig.add_subplot(1, 2, k + 1)
+            bars = ax.barh(list(counts) or ["(none)"], list(counts.values()) or [0])
+            ax.bar_label(bars, fontsize=8, padding=2)
+            ax.margins(x=0.2)
+            ax.invert_yaxis()
+            ax.set_title(f"pairs per {title}")
+        fig.tight_layout()
+        return _png(fig)
+
+
+# -------------------------------------------------------------------------------- card
+
+
+def _size_category(n: int) -> str:
+    for limit, label in (
+        (1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
+        (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M"),
+    ):  # fmt: skip
+        if n < limit:
+            return label
+    return "10M<n<100M"
+
+
+def _hf_license(license_id: str) -> str:
+    if license_id == UNKNOWN_LICENSE:
+        return "unknown"
+    lid = license_id.lower().removesuffix("-only").removesuffix("-or-later")
+    return lid if lid in _HF_LICENSES else "other"
+
+
+def _fence(text: str, info: str = "") -> str:
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}{info}\n{text.rstrip()}\n{ticks}"
+
+
+def _card(
+    stats: Mapping[str, Any],
+    sizes: Mapping[str, tuple[int, int]],
+    example: Mapping[str, Any] | None,
+    license_repos: Mapping[str, int],
+) -> bytes:
+    """The Hugging Face dataset card; ``sizes``: split -> (Arrow bytes, Parquet bytes)."""
+    present = [s for s in SPLITS if stats["splits"][s]]
+    by_license: dict[str, int] = stats["by_license"]
+    hf_ids = sorted({_hf_license(lic) for lic in by_license}) or ["unknown"]
+    front: dict[str, Any] = {
+        "pretty_name": "Manim comment-to-code pairs",
+        "license": hf_ids,
+    }
+    if "other" in hf_ids:
+        others = [lic for lic in by_license if _hf_license(lic) == "other"]
+        front["license_name"] = "mixed"
+        front["license_details"] = (
+            "Per-repository licenses, see the Licenses section; not in the Hub's list: "
+            + ", ".join(others)
+        )
+    front.update(
+        {
+            "task_categories": ["text-generation"],
+            "language": ["en", "code"],
+            "tags": ["manim", "python", "code", "animation"],
+            "size_categories": [_size_category(stats["rows"])],
+            # One config only: `datasets` picks a single builder (from the first config's
+            # files) for every config, so a second, JSON Lines config would be read as Parquet.
+            "configs": [
+                {
+                    "config_name": "default",
+                    "data_files": [{"split": s, "path": f"data/{s}-*.parquet"} for s in present],
+                },
+            ],
+            "dataset_info": {
+                "features": [{"name": f.name, "dtype": _HF_DTYPES[f.type]} for f in SCHEMA],
+                "splits": [
+                    {"name": s, "num_bytes": sizes[s][0], "num_examples": stats["splits"][s]}
+                    for s in present
+                ],
+                "download_size": sum(sizes[s][1] for s in present),
+                "dataset_size": sum(sizes[s][0] for s in present),
+            },
+        }
+    )
+    yaml_text = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=100)
+
+    dup = stats["duplicates_removed"]
+    out_lines = stats["output_length"]["lines"]
+    lines: list[str] = [
+        "---",
+        yaml_text.rstrip(),
+        "---",
+        "",
+        "# Manim comment-to-code pairs",
+        "",
+        f"{stats['rows']} pairs of natural-language text (a comment or a docstring) and the "
+        f"[Manim](https://www.manim.community/) code it describes, taken verbatim from "
+        f"{sum(stats['repositories'].values())} public GitHub repositories. Made for "
+        "fine-tuning and evaluating code models that write Manim animations "
+        "(ManimCE and ManimGL).",
+        "",
+        "## How it was built",
+        "",
+        "1. Repositories about Manim were found with the GitHub search API and pinned at "
+        "one commit each; their `.py` files were copied byte for byte.",
+        "2. Files that import `manim` or `manimlib` (directly or through a module of the "
+        "same repository) were kept; `flavor` says which.",
+        "3. Each comment block or docstring became `input`, the statement or block it "
+        "describes became `output`, verbatim (only dedented). Commented-out code is not "
+        "used as `input`; code is not tokenised.",
+        "4. De-duplication: files with the same git blob in several repositories (forks, "
+        "vendored copies) count once (the smallest `repo/path` keeps them); identical "
+        "`(input, output)` pairs count once; near-duplicate outputs (MinHash LSH, "
+        f"Jaccard >= {stats['near_dup']['threshold']} over 5-token shingles of the code, "
+        "comments ignored) form a `cluster` named by the `id` of its smallest pair; "
+        + (
+            "members in other repositories than that pair's are dropped."
+            if stats["near_dup"]["scope"] == "cross_repo"
+            else "only that pair is kept."
+        ),
+        "5. Splits are assigned by repository (a hash of the repository name), so a "
+        "repository, and every kept member of a near-duplicate cluster, is in one split "
+        "only.",
+        "",
+        "| split | pairs | repositories |",
+        "|---|---:|---:|",
+    ]
+    for s in SPLITS:
+        lines.append(f"| {s} | {stats['splits'][s]} | {stats['repositories'][s]} |")
+    lines += [
+        "",
+        f"Removed as duplicates: {dup['exact_file_pairs']} pairs of {dup['exact_files']} "
+        f"duplicate files, {dup['exact_pairs']} identical pairs, {dup['near']} "
+        "near-duplicates.",
+        "",
+        "Files are in `data/`, the same rows twice: Parquet (what `load_dataset` reads) "
+        "and JSON Lines (one object per line, for `jq`, `grep` and any language), in "
+        f"shards of at most {stats['shard_size']} rows; `stats.json` has the numbers "
+        "behind this card.",
+        "",
+        "```python",
+        "from datasets import load_dataset",
+        'ds = load_dataset("path/to/this/dataset")  # the Parquet shards, three splits',
+        "ds = load_dataset(",
+        '    "json",',
+        '    data_files={s: f"path/to/this/dataset/data/{s}-*.jsonl"',
+        '                for s in ("train", "validation", "test")},',
+        ")",
+        "```",
+        "",
+        "## Fields",
+        "",
+        "| field | type | meaning |",
+        "|---|---|---|",
+    ]
+    for f in SCHEMA:
+        lines.append(f"| `{f.name}` | {_HF_DTYPES[f.type]} | {_FIELD_DOCS[f.name]} |")
+    if example is not None:
+        shown = example["output"].splitlines()
+        code = "\n".join(shown[:30]) + ("\n# ..." if len(shown) > 30 else "")
+        lines += [
+            "",
+            "## Example",
+            "",
+            f"From `{example['repo']}`, `{example['path']}`, lines "
+            f"{example['start_line']}-{example['end_line']} ({example['kind']}, "
+            f"{example['flavor']}, license {_license_label(example['license'])}).",
+            "",
+            "`input`:",
+            "",
+            _fence(example["input"], "text"),
+            "",
+            "`output`:",
+            "",
+            _fence(code, "python"),
+        ]
+    lines += [
+        "",
+        "## Licenses",
+        "",
+        "Each pair keeps the license of its repository, the only terms under which it may "
+        "be used. `unknown`: GitHub detected no license, which means all rights reserved "
+        "by default; `NOASSERTION`: a license file GitHub could not identify.",
+        "",
+        "| license | pairs | repositories | note |",
+        "|---|---:|---:|---|",
+    ]
+    for lic, n in by_license.items():
+        note = ""
+        if is_non_commercial(lic):
+            note = "**non-commercial**"
+        elif lic == UNKNOWN_LICENSE:
+            note = "no license: all rights reserved"
+        elif lic == "NOASSERTION":
+            note = "unidentified license"
+        lines.append(f"| {lic} | {n} | {license_repos.get(lic, 0)} | {note} |")
+    if stats["non_commercial_licenses"]:
+        nc = ", ".join(stats["non_commercial_licenses"])
+        lines += [
+            "",
+            f"> **Warning:** some pairs are under non-commercial licenses ({nc}). Filter "
+            "them out on `license` before any commercial use.",
+        ]
+    allow = stats["license_filter"]["allow"]
+    if allow is not None:
+        lines += [
+            "",
+            f"Built with a license allow-list ({', '.join(allow)}); "
+            f"{sum(stats['license_filter']['removed'].values())} pairs outside it were left "
+            "out.",
+        ]
+    lines += [
+        "",
+        "## Statistics",
+        "",
+        f"`output` length in lines: min {out_lines['min']}, median {out_lines['p50']}, "
+        f"p90 {out_lines['p90']}, p99 {out_lines['p99']}, max {out_lines['max']}.",
+        "",
+        "![Output length](plots/output_lines.png)",
+        "",
+        "![Pairs per flavor and kind](plots/flavors.png)",
+        "",
+        "## Limitations",
+        "",
+        "- Comments describe code loosely: some `input`s are notes, TODOs or section "
+        "headers rather than descriptions.",
+        "- The code targets several Manim versions (ManimCE and ManimGL differ); "
+        "`flavor` tells them apart, not the version, and the code is not executed.",
+        "- Near-duplicate detection is probabilistic; some near-duplicates remain and "
+        "inside one repository they are kept (they share `cluster`).",
+        "- A repository is crawled at one commit; `license` is the repository's, as "
+        "GitHub detected it, not a per-file license.",
+        "- Only public repositories found by the search are included; the sample leans "
+        "towards popular tutorials and examples.",
+        "",
+    ]
+    return "\n".join(lines).encode("utf-8")
+
+
+# ---------------------------------------------------------------------------- building
+
+
+def build_dataset(
+    pairs: Iterable[Pair],
+    output_dir: str,
+    *,
+    split_ratios: Sequence[float] = (0.8, 0.1, 0.1),
+    licenses: frozenset[str] | None = None,
+    near_dup_threshold: float | None = 0.85,
+    seed: str = "manim",
+    skipped: Mapping[str, int] | None = None,
+    extra_stats: Mapping[str, Any] | None = None,
+    shard_size: int = DEFAULT_SHARD_SIZE,
+    near_dup_scope: str = "cross_repo",
+    num_perm: int = NUM_PERM,
+) -> DatasetStats:
+    """Write ``<output_dir>/dataset/`` (shards, stats.json, README.md card, plots).
+
+    ``licenses``: an allow-list of SPDX ids (case-insensitive; ``"unknown"`` admits pairs
+    whose license is null); None keeps every pair and labels it. ``near_dup_threshold``:
+    Jaccard similarity of the output shingles; None turns near-duplicate detection off.
+    ``skipped`` (files skipped by reason) and ``extra_stats`` are copied into stats.json
+    and must be deterministic for reruns to stay byte-identical.
+    """
+    if shard_size < 1:
+        raise ValueError("shard_size must be positive")
+    if near_dup_scope not in ("cross_repo", "all"):
+        raise ValueError("near_dup_scope must be 'cross_repo' or 'all'")
+    if near_dup_threshold is not None and not 0.0 < near_dup_threshold <= 1.0:
+        raise ValueError("near_dup_threshold must be in (0, 1]")
+    ratios = _normalize_ratios(split_ratios)
+    all_pairs = sorted(pairs, key=_pair_key)
+
+    # 1. licenses
+    allow = None if licenses is None else {lic.casefold() for lic in licenses}
+    kept: list[Pair] = []
+    license_removed: Counter[str] = Counter()
+    for p in all_pairs:
+        label = _license_label(p.license)
+        if allow is None or label.casefold() in allow:
+            kept.append(p)
+        else:
+            license_removed[label] += 1
+
+    # 2. exact file duplicates: sorted order makes the first (repo, path) of a blob the smallest
+    owner_of_blob: dict[str, tuple[str, str]] = {}
+    for p in kept:
+        if p.blob:
+            owner_of_blob.setdefault(p.blob, (p.repo, p.path))
+    dup_files = {
+        (p.repo, p.path) for p in kept if p.blob and owner_of_blob[p.blob] != (p.repo, p.path)
+    }
+    unique_files = [p for p in kept if (p.repo, p.path) not in dup_files]
+    exact_file_pairs = len(kept) - len(unique_files)
+
+    # 3. exact pair duplicates
+    seen: set[tuple[str, str]] = set()
+    unique: list[Pair] = []
+    for p in unique_files:
+        if (p.input, p.output) not in seen:
+            seen.add((p.input, p.output))
+            unique.append(p)
+    exact_pairs = len(unique_files) - len(unique)
+
+    # 4. near duplicates
+    if near_dup_threshold is None:
+        roots = list(range(len(unique)))
+    else:
+        roots = _near_dup_roots([p.output for p in unique], near_dup_threshold, num_perm)
+    ids = [pair_id(p) for p in unique]
+    rows_by_split: dict[str, list[dict[str, Any]]] = {s: [] for s in SPLITS}
+    near_removed = 0
+    split_of_repo: dict[str, str] = {}
+    for i, p in enumerate(unique):
+        root = roots[i]
+        drop = i != root if near_dup_scope == "all" else p.repo != unique[root].repo
+        if drop:
+            near_removed += 1
+            continue
+        # 5. split by repository (== the representative's repository, see above)
+        split = split_of_repo.get(p.repo)
+        if split is None:
+            split = split_of_repo[p.repo] = assign_split(p.repo, seed, ratios)
+        row = p.to_json()
+        row["id"] = ids[i]
+        row["cluster"] = ids[root]
+        rows_by_split[split].append(row)
+    cluster_sizes = Counter(r["cluster"] for rows in rows_by_split.values() for r in rows)
+
+    # stats
+    all_rows = [r for s in SPLITS for r in rows_by_split[s]]
+    by_license = _counts(_license_label(r["license"]) for r in all_rows)
+    repo_licenses = {(r["repo"], r["license"]) for r in all_rows}
+    license_repos = _counts(_license_label(lic) for _, lic in repo_licenses)
+    non_commercial = sorted(lic for lic in by_license if is_non_commercial(lic))
+    shards = {s: math.ceil(len(rows_by_split[s]) / shard_size) for s in SPLITS}
+    duplicates = {
+        "exact_files": len(dup_files),
+        "exact_file_pairs": exact_file_pairs,
+        "exact_pairs": exact_pairs,
+        "near": near_removed,
+    }
+    stats_doc: dict[str, Any] = {
+        "format_version": 1,
+        "input_pairs": len(all_pairs),
+        "rows": len(all_rows),
+        "splits": {s: len(rows_by_split[s]) for s in SPLITS},
+        "repositories": {s: len({r["repo"] for r in rows_by_split[s]}) for s in SPLITS},
+        "source_files": {
+            s: len({(r["repo"], r["path"]) for r in rows_by_split[s]}) for s in SPLITS
+        },
+        "shards": shards,
+        "shard_size": shard_size,
+        "by_flavor": _counts(r["flavor"] for r in all_rows),
+        "by_kind": _counts(r["kind"] for r in all_rows),
+        "by_license": by_license,
+        "by_split": {
+            s: {
+                "by_flavor": _counts(r["flavor"] for r in rows_by_split[s]),
+                "by_kind": _counts(r["kind"] for r in rows_by_split[s]),
+                "by_license": _counts(_license_label(r["license"]) for r in rows_by_split[s]),
+            }
+            for s in SPLITS
+        },
+        "non_commercial_licenses": non_commercial,
+        "output_length": {
+            "lines": _distribution([_output_lines(r["output"]) for r in all_rows], _LINE_BUCKETS),
+            "chars": _distribution([len(r["output"]) for r in all_rows], _CHAR_BUCKETS),
+        },
+        "input_length": {
+            "chars": _distribution([len(r["input"]) for r in all_rows], _CHAR_BUCKETS),
+        },
+        "duplicates_removed": duplicates,
+        "near_dup": {
+            "threshold": near_dup_threshold,
+            "scope": near_dup_scope,
+            "num_perm": num_perm,
+            "shingle_tokens": SHINGLE_TOKENS,
+            "clusters": len(cluster_sizes),
+            "clusters_with_several_rows": sum(1 for n in cluster_sizes.values() if n > 1),
+        },
+        "license_filter": {
+            "allow": None if licenses is None else sorted(licenses),
+            "removed": dict(sorted(license_removed.items())),
+        },
+        "split": {"by": "repository", "seed": seed, "ratios": list(ratios)},
+        "skipped": dict(sorted((skipped or {}).items())),
+        "extra": json.loads(json.dumps(extra_stats or {}, sort_keys=True, default=str)),
+    }
+
+    # files
+    tree = _Tree(FileSystems.join(_absolute(output_dir), "dataset"))
+    sizes: dict[str, tuple[int, int]] = {}
+    for s in SPLITS:
+        rows = rows_by_split[s]
+        arrow_bytes = parquet_bytes = 0
+        for k in range(shards[s]):
+            chunk = rows[k * shard_size : (k + 1) * shard_size]
+            name = f"data/{s}-{k:05d}-of-{shards[s]:05d}"
+            tree.write(f"{name}.jsonl", _jsonl(chunk))
+            data, nbytes = _parquet(chunk)
+            tree.write(f"{name}.parquet", data)
+            arrow_bytes, parquet_bytes = arrow_bytes + nbytes, parquet_bytes + len(data)
+        sizes[s] = (arrow_bytes, parquet_bytes)
+    stats_bytes = json.dumps(stats_doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    tree.write("stats.json", stats_bytes.encode("utf-8"))
+    tree.write("README.md", _card(stats_doc, sizes, _pick_example(rows_by_split), license_repos))
+    tree.write("plots/output_lines.png", _plot_output_lines(stats_doc["output_length"]["lines"]["histogram"]))  # fmt: skip
+    tree.write("plots/flavors.png", _plot_counts(stats_doc["by_flavor"], stats_doc["by_kind"]))
+    deleted = tree.remove_stale()
+    _LOGGER.info(
+        "dataset: %d rows, %d files changed, %d stale files deleted",
+        len(all_rows), len(tree.changed), len(deleted),
+    )  # fmt: skip
+
+    return DatasetStats(
+        input_pairs=len(all_pairs),
+        rows=len(all_rows),
+        splits=dict(stats_doc["splits"]),
+        repositories=dict(stats_doc["repositories"]),
+        duplicates=duplicates,
+        license_removed=sum(license_removed.values()),
+        clusters=len(cluster_sizes),
+        by_flavor=stats_doc["by_flavor"],
+        by_kind=stats_doc["by_kind"],
+        by_license=by_license,
+        files=tuple(sorted(tree.written)),
+        changed=tuple(sorted(tree.changed)),
+        deleted=tuple(deleted),
+        near_dup_scope=near_dup_scope,
+        non_commercial=tuple(non_commercial),
+    )
+
+
+def _absolute(output_dir: str) -> str:
+    if FileSystems.get_scheme(output_dir) is None:
+        return os.path.abspath(output_dir)
+    return output_dir.rstrip("/")
+
+
+def _pick_example(rows_by_split: Mapping[str, list[dict[str, Any]]]) -> dict[str, Any] | None:
+    """A readable example for the card: the first train row of 3-20 lines, else any row."""
+    rows = [r for s in SPLITS for r in rows_by_split[s]]
+    for r in rows:
+        if 3 <= _output_lines(r["output"]) <= 20 and r["input"].strip():
+            return r
+    return rows[0] if rows else None

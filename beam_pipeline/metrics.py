@@ -13,11 +13,20 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 from apache_beam.metrics import Metrics
 
-__all__ = ["NAMESPACE", "PROGRESS_ENV", "count", "count_all", "format_progress", "progress_snapshot"]
+__all__ = [
+    "NAMESPACE",
+    "PROGRESS_ENV",
+    "buffered",
+    "count",
+    "count_all",
+    "format_progress",
+    "progress_snapshot",
+]
 
 NAMESPACE = "manim_dataset"
 PROGRESS_ENV = "MANIM_DATASET_PROGRESS_S"
@@ -36,6 +45,7 @@ _SHOWN = (
 )
 
 _lock = threading.Lock()
+_local = threading.local()
 _tally: Counter[str] = Counter()
 _counters: dict[str, object] = {}
 _reporter: threading.Thread | None = None
@@ -45,13 +55,32 @@ def count(name: str, n: int = 1) -> None:
     """Add `n` to the job counter `name` (Beam metric and live progress)."""
     if n == 0:
         return
+    with _lock:
+        _tally[name] += n
+    buffer = getattr(_local, "buffer", None)
+    if buffer is not None:  # a helper thread: Beam metrics belong to the bundle's thread
+        buffer[name] += n
+        return
     counter = _counters.get(name)
     if counter is None:
         counter = _counters.setdefault(name, Metrics.counter(NAMESPACE, name))
     counter.inc(n)
-    with _lock:
-        _tally[name] += n
     _ensure_reporter()
+
+
+@contextmanager
+def buffered() -> Iterator[Counter[str]]:
+    """Collect this thread's counts instead of reporting them.
+
+    Beam's metrics container is bound to the thread running the bundle; work
+    done on a helper thread counts into a buffer that the bundle thread then
+    reports with `count_all`.
+    """
+    _local.buffer = Counter()
+    try:
+        yield _local.buffer
+    finally:
+        _local.buffer = None
 
 
 def count_all(counts: Mapping[str, int], prefix: str = "") -> None:

@@ -118,6 +118,13 @@ class ManimDatasetOptions(PipelineOptions):
             help="Wait at least this long after a secondary rate limit without retry-after.",
         )
         g.add_argument(
+            "--crawl_threads",
+            type=_positive_int,
+            default=16,
+            help="Repositories listed and fetched at once per worker process; the crawl "
+            "waits on the network, so this, not the core count, sets its speed.",
+        )
+        g.add_argument(
             "--request_timeout_s",
             type=float,
             default=60.0,

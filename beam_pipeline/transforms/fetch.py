@@ -16,7 +16,7 @@ from .. import metrics
 from ..github.blobs import BlobCache
 from ..records import FileEntry, PinnedRepo, SourceFile
 from ..storage import join, read_bytes, write_atomic
-from ._common import DEAD, GitHubDoFn, dead_letter
+from ._common import DEAD, ConcurrentGitHubDoFn, batched, dead_letter
 
 __all__ = ["FetchAndUploadRaw", "raw_path"]
 _STAGE = "FetchAndUploadRaw"
@@ -31,8 +31,8 @@ def raw_path(output: str, full_name: str, path: str) -> str:
 _BLOBS = BlobCache(64 * 1024 * 1024)
 
 
-class _FetchFn(GitHubDoFn):
-    def process(self, pinned: PinnedRepo):
+class _FetchFn(ConcurrentGitHubDoFn):
+    def process_one(self, pinned: PinnedRepo):
         from ..github import git_blob_sha
 
         repo = pinned.repo
@@ -60,8 +60,6 @@ class _FetchFn(GitHubDoFn):
             for path in sorted({f.path for f in pinned.files} - set(have)):
                 yield dead_letter(_STAGE, "internal_error", f"{repo.full_name}/{path}",
                                   f"{type(e).__name__}: {e}")
-        finally:
-            self.flush_request_counts()
         for entry in pinned.files:
             data = have.get(entry.path)
             if data is not None:
@@ -124,8 +122,11 @@ class FetchAndUploadRaw(beam.PTransform):
         self.cfg = cfg
 
     def expand(self, pinned):
-        fetched = pinned | "Fetch" >> beam.ParDo(_FetchFn(self.cfg)).with_outputs(
-            DEAD, main="files"
+        fetched = (
+            pinned
+            | "Batch" >> batched(self.cfg.crawl_threads)
+            | "Fetch"
+            >> beam.ParDo(_FetchFn(self.cfg, self.cfg.crawl_threads)).with_outputs(DEAD, main="files")
         )
         files = fetched.files | "Spread" >> beam.Reshuffle()
         return files, fetched[DEAD]

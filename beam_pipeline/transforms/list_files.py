@@ -8,14 +8,14 @@ from .. import metrics
 from ..crawl import RepoState, load_state, save_state
 from ..records import FileEntry, PinnedRepo, Repo
 from ..safepath import UnsafePath, check_repo_path
-from ._common import DEAD, GitHubDoFn, dead_letter
+from ._common import DEAD, ConcurrentGitHubDoFn, batched, dead_letter
 
 __all__ = ["ListPyFiles"]
 _STAGE = "ListPyFiles"
 
 
-class _ListFn(GitHubDoFn):
-    def process(self, repo: Repo):
+class _ListFn(ConcurrentGitHubDoFn):
+    def process_one(self, repo: Repo):
         from ..github import GitHubError, NotModified
 
         try:
@@ -24,8 +24,6 @@ class _ListFn(GitHubDoFn):
             yield dead_letter(_STAGE, e.reason, repo.full_name, e)
         except Exception as e:  # noqa: BLE001 - one bad repository must not stop the crawl
             yield dead_letter(_STAGE, "internal_error", repo.full_name, f"{type(e).__name__}: {e}")
-        finally:
-            self.flush_request_counts()
 
     def _list(self, repo: Repo, not_modified: type[Exception]):
         previous = load_state(self.cfg.output, repo.full_name)
@@ -85,7 +83,10 @@ class ListPyFiles(beam.PTransform):
         self.cfg = cfg
 
     def expand(self, repos):
-        listed = repos | "PinAndList" >> beam.ParDo(_ListFn(self.cfg)).with_outputs(
-            DEAD, main="pinned"
+        listed = (
+            repos
+            | "Batch" >> batched(self.cfg.crawl_threads)
+            | "PinAndList"
+            >> beam.ParDo(_ListFn(self.cfg, self.cfg.crawl_threads)).with_outputs(DEAD, main="pinned")
         )
         return listed.pinned, listed[DEAD]

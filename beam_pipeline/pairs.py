@@ -75,6 +75,7 @@ from itertools import accumulate
 from beam_pipeline.sourcetext import iter_comments_and_strings, parse, safe_parse, split_lines
 
 __all__ = [
+    "parses",
     "FILE_FAILURES",
     "RawPair",
     "extract_pairs",
@@ -163,7 +164,8 @@ def snippet(text: str, start_line: int, end_line: int) -> str:
     return _dedent(lines[max(start_line, 1) - 1 : end_line])[0]
 
 
-def _parses(code: str) -> bool:
+def parses(code: str) -> bool:
+    """Whether `code` parses on its own as Python 3 (never raises)."""
     try:
         parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -773,7 +775,7 @@ class _Extractor:
             and not (tab and margin)
             and (not rest or rest.startswith("#"))
         )
-        if not safe and not _parses(out):
+        if not safe and not parses(out):
             self.stats["unparsable_output"] += 1
             return
         self.pairs.append(RawPair(text, out, kind, start, end))

@@ -19,19 +19,13 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from beam_pipeline.pairs import looks_like_code, snippet
+from beam_pipeline.pairs import looks_like_code, parses, snippet
 from beam_pipeline.safepath import UnsafePath, check_full_name, check_repo_path
-from beam_pipeline.sourcetext import decode_source, parse
+from beam_pipeline.sourcetext import decode_source
 
 __all__ = ["main", "quality_report"]
 
 
-def _parses(code: str) -> bool:
-    try:
-        parse(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
 
 
 class _Tally:
@@ -121,7 +115,7 @@ def quality_report(output_dir: str | Path) -> dict[str, Any]:
                     verbatim = snippet(text, start, end) == out
                 else:
                     verbatim = False
-            flags = (_parses(out), verbatim, looks_like_code(inp))
+            flags = (parses(out), verbatim, looks_like_code(inp))
             total.add(*flags)
             by_kind[str(item.get("kind"))].add(*flags)
             by_flavor[str(item.get("flavor"))].add(*flags)

@@ -26,8 +26,6 @@ from beam_pipeline.sourcetext import decode_source
 __all__ = ["main", "quality_report"]
 
 
-
-
 class _Tally:
     """Counts for one slice of the pairs (all, one kind, one flavour)."""
 

@@ -28,7 +28,7 @@ setup(
     packages=find_packages(include=["beam_pipeline", "beam_pipeline.*"]),
     package_data={"beam_pipeline": _package_data("beam_pipeline", "sample_corpus")},
     include_package_data=True,
-    python_requires=">=3.10",
+    python_requires=">=3.11",
     install_requires=[
         f"apache-beam[gcp]=={BEAM_VERSION}",
         "requests>=2.31",

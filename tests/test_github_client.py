@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -999,7 +999,7 @@ def test_date_header_fixes_a_skewed_local_clock():
     ft.offset = -3600.0  # this machine's clock is an hour late
     server_now = time.time()
     reset = server_now + 30
-    date_header = email.utils.format_datetime(datetime.fromtimestamp(server_now, timezone.utc), usegmt=True)
+    date_header = email.utils.format_datetime(datetime.fromtimestamp(server_now, UTC), usegmt=True)
     app = sequence(
         Answer(403, {"message": "API rate limit exceeded"}, {**rate_headers(0, reset), "Date": date_header}),
         ok(repo_json()),

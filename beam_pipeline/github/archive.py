@@ -23,10 +23,13 @@ from ..safepath import UnsafePath, check_repo_path
 from .errors import ArchiveError, GitHubError
 from .models import ArchiveMember, SkippedMember
 
-__all__ = ["TarballReader", "unsafe_path_reason"]
+__all__ = ["TOO_LARGE", "TarballReader", "unsafe_path_reason"]
 
 _READ_CHUNK = 64 * 1024
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
+# ArchiveError reason of an archive refused for its size (a gzip bomb, a member
+# declaring terabytes): the archive's fault, not the network's, so worth recording.
+TOO_LARGE = "archive_too_large"
 
 
 class _StreamCut(ArchiveError):
@@ -91,7 +94,9 @@ class _BoundedGunzip:
         chunk = self._raw.read(_READ_CHUNK)
         self.total_in += len(chunk)
         if self.total_in > self._max_in:
-            raise ArchiveError(f"compressed archive is over {self._max_in} bytes")
+            raise ArchiveError(
+                f"compressed archive is over {self._max_in} bytes", reason=TOO_LARGE
+            )
         return chunk
 
     def read(self, size: int = -1) -> bytes:
@@ -117,7 +122,8 @@ class _BoundedGunzip:
                 self.total_out += len(data)
                 if self.total_out > self._max_out:
                     raise ArchiveError(
-                        f"archive inflates to more than {self._max_out} bytes (gzip bomb?)"
+                        f"archive inflates to more than {self._max_out} bytes (gzip bomb?)",
+                        reason=TOO_LARGE,
                     )
                 return data
         return b""
@@ -190,7 +196,8 @@ class TarballReader:
 
     def _fail(self, message: str, cause: BaseException) -> NoReturn:
         self.close()
-        raise ArchiveError(f"{self._label}: {message}") from cause
+        reason = cause.reason if isinstance(cause, ArchiveError) else None
+        raise ArchiveError(f"{self._label}: {message}", reason=reason) from cause
 
     def _restart(self) -> None:
         """Request the archive again and read on past what was already yielded."""
@@ -237,7 +244,8 @@ class TarballReader:
                 tar.members.clear()  # stream mode keeps every header otherwise
                 if info.offset_data + max(0, info.size) > self._max_archive:
                     raise ArchiveError(
-                        f"member declares {info.size} bytes, past the {self._max_archive}-byte budget"
+                        f"member declares {info.size} bytes, past the {self._max_archive}-byte budget",
+                        reason=TOO_LARGE,
                     )
                 name = info.name
                 reason = unsafe_path_reason(name)

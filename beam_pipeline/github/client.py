@@ -17,7 +17,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -25,7 +25,7 @@ import requests
 
 from ..safepath import UnsafePath, check_full_name
 from ..tokens import redact
-from .archive import TarballReader, unsafe_path_reason
+from .archive import TOO_LARGE, TarballReader, unsafe_path_reason
 from .blobs import BlobCache, git_blob_sha
 from .errors import (
     ArchiveError,
@@ -236,7 +236,7 @@ class GitHubClient:
         else:
             overall = None
         start = created_from or GITHUB_EPOCH
-        end = created_to or datetime.now(timezone.utc).date()
+        end = created_to or datetime.now(UTC).date()
 
         def probe(lo: date, hi: date) -> tuple[int, tuple[str, tuple[dict[str, Any], int | None]]]:
             q = build_query(query, lo, hi, include_forks)
@@ -429,7 +429,10 @@ class GitHubClient:
                 length = -1
             if length > max_archive_bytes:
                 resp.close()
-                raise ArchiveError(f"{label}: {length} bytes, over the {max_archive_bytes}-byte budget")
+                raise ArchiveError(
+                    f"{label}: {length} bytes, over the {max_archive_bytes}-byte budget",
+                    reason=TOO_LARGE,
+                )
             resp.raw.decode_content = False  # we inflate ourselves, with a budget
             return resp.raw, resp.close
 
@@ -495,11 +498,19 @@ class GitHubClient:
         return data
 
     def rate_limit(self) -> dict[str, Any] | None:
-        """GitHub's own view of the limits (a free request); None where there is none (GHE)."""
-        try:
-            return self._call("rate_limit", "rate_limit", _json_object)
-        except NotFound:
-            return None
+        """GitHub's own view of the limits (of the first token); None where there is none (GHE).
+
+        A free request per token: a wrong or revoked token among several raises
+        BadCredentials here, before a crawl, instead of failing its share of the
+        crawl's requests (rotation would hand it every n-th repository).
+        """
+        answers = []
+        for cred in self._credentials:
+            try:
+                answers.append(self._call("rate_limit", "rate_limit", _json_object, credential=cred))
+            except NotFound:
+                return None
+        return answers[0]
 
     # ------------------------------------------------------------ HTTP + retry
 
@@ -547,15 +558,19 @@ class GitHubClient:
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         stream: bool = False,
+        credential: _Credential | None = None,
     ) -> T:
-        """One logical request: retries, rate limits and error mapping in one place."""
+        """One logical request: retries, rate limits and error mapping in one place.
+
+        ``credential`` pins the token to use (checking each one); else tokens rotate.
+        """
         resource = None if endpoint == "rate_limit" else ("search" if endpoint == "search" else "core")
         url = f"{self.base_url}/{path}"
         where = f"{endpoint} {path}"
         failures = malformed = secondary = 0
         cause = "unknown"
         for attempt in range(self.max_retries + 1):
-            cred = self._next_credential(resource)
+            cred = credential or self._next_credential(resource)
             self.stats.count_request(endpoint)
             try:
                 resp = self._session.get(

@@ -71,13 +71,18 @@ class RepoState:
     commit: str
     etag: str | None
     files: tuple[FileEntry, ...]
+    # Paths of the tree refused as unsafe, with why: a rerun that reuses the listing
+    # reports them again instead of dropping them silently. Never used as paths.
+    rejected: tuple[tuple[str, str], ...] = ()
 
     def to_bytes(self) -> bytes:
-        body = {
+        body: dict[str, Any] = {
             "commit": self.commit,
             "etag": self.etag,
             "files": [[f.path, f.blob, f.size] for f in self.files],
         }
+        if self.rejected:
+            body["rejected"] = [list(r) for r in self.rejected]
         return json.dumps(body, sort_keys=True, indent=1).encode()
 
 
@@ -96,7 +101,8 @@ def load_state(output: str, full_name: str) -> RepoState | None:
         files = tuple(
             FileEntry(check_repo_path(p), str(b), int(s)) for p, b, s in body["files"]
         )
-        return RepoState(str(body["commit"]), body.get("etag"), files)
+        rejected = tuple((str(p), str(why)) for p, why in body.get("rejected", []))
+        return RepoState(str(body["commit"]), body.get("etag"), files, rejected)
     except (ValueError, KeyError, TypeError, UnsafePath):
         return None
 

@@ -9,6 +9,7 @@ write is left alone, which makes reruns idempotent and cheap.
 from __future__ import annotations
 
 import os
+import re
 import uuid
 
 from apache_beam.io.filesystem import CompressionTypes
@@ -21,6 +22,7 @@ __all__ = [
     "join",
     "list_files",
     "read_bytes",
+    "remove_stale_temps",
     "write_atomic",
     "write_if_changed",
 ]
@@ -29,6 +31,8 @@ __all__ = [
 # and nothing reading the output treats them as data.
 TMP_MARKER = ".tmp-"
 _RAW = CompressionTypes.UNCOMPRESSED
+# The name write_atomic gives a temporary file: ".<name>.tmp-<pid>-<hex>".
+_TMP_NAME = re.compile(r"^\..+" + re.escape(TMP_MARKER) + r"(\d{1,10})-[0-9a-f]+$")
 
 
 def is_remote(path: str) -> bool:
@@ -100,3 +104,40 @@ def list_files(prefix: str) -> list[str]:
             for f in files
         ]
     return sorted(p for p in found if TMP_MARKER not in os.path.basename(p))
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):  # EPERM: alive, someone else's; other: keep the file
+        return True
+    return True
+
+
+def remove_stale_temps(root: str) -> int:
+    """Delete the temporary files that killed runs left below a local folder; how many.
+
+    A temporary file of `write_atomic` names the process writing it, and is
+    stale once that process is gone: files of live processes (this one
+    included) are kept, so this is safe while writes are under way. Object
+    stores have no temporary files (an object appears when its upload
+    completes), so a URI is left alone.
+    """
+    if is_remote(root):
+        return 0
+    removed = 0
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            m = _TMP_NAME.match(name)
+            if m is None or _pid_alive(int(m.group(1))):
+                continue
+            try:
+                os.unlink(os.path.join(folder, name))
+                removed += 1
+            except FileNotFoundError:  # another cleaner got there first
+                pass
+    return removed

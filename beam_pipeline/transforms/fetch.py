@@ -72,6 +72,7 @@ class _FetchFn(ConcurrentGitHubDoFn):
 
     def _from_tarball(self, pinned: PinnedRepo, missing: dict[str, FileEntry], have: dict):
         from ..github import GitHubError, git_blob_sha
+        from ..github.archive import TOO_LARGE
 
         repo = pinned.repo
         skipped: list = []
@@ -96,6 +97,8 @@ class _FetchFn(ConcurrentGitHubDoFn):
         except GitHubError as e:
             metrics.count("tarball_fallbacks")
             metrics.count(f"tarball_fallbacks.{e.reason}")
+            if e.reason == TOO_LARGE:  # refused, not merely cut: say so (files come from blobs)
+                yield dead_letter(_STAGE, e.reason, repo.full_name, e)
         for name, reason in skipped:
             yield dead_letter(_STAGE, "unsafe_archive_member", repo.full_name,
                               f"{reason}: {name!r}")

@@ -36,19 +36,23 @@ class _ListFn(ConcurrentGitHubDoFn):
             commit, etag, unchanged = previous.commit, previous.etag, True
             metrics.count("repos_unchanged")
         if previous and previous.commit == commit:
-            files = previous.files  # same commit, same tree: no need to list it again
+            # Same commit, same tree: no need to list it again.
+            files, rejected = previous.files, previous.rejected
         else:
             listed: list[FileEntry] = []
+            unsafe: list[tuple[str, str]] = []
             for entry in self.client.list_tree(repo.full_name, commit):
                 if not isinstance(entry.path, str) or not entry.path.endswith(".py"):
                     continue
                 try:
                     check_repo_path(entry.path)
                 except UnsafePath as e:
-                    yield dead_letter(_STAGE, "unsafe_path", f"{repo.full_name}/{entry.path!r}", e)
+                    unsafe.append((entry.path, str(e)))
                     continue
                 listed.append(FileEntry(entry.path, entry.sha, int(entry.size or 0)))
-            files = tuple(listed)
+            files, rejected = tuple(listed), tuple(unsafe)
+        for path, why in rejected:
+            yield dead_letter(_STAGE, "unsafe_path", f"{repo.full_name}/{path!r}", why)
         if previous:
             for path in sorted({f.path for f in previous.files} - {f.path for f in files}):
                 metrics.count("files_deleted_upstream")
@@ -58,7 +62,7 @@ class _ListFn(ConcurrentGitHubDoFn):
                     f"{repo.full_name}/{path}",
                     f"no longer in the tree at {commit[:12]}",
                 )
-        save_state(self.cfg.output, repo.full_name, RepoState(commit, etag, files))
+        save_state(self.cfg.output, repo.full_name, RepoState(commit, etag, files, rejected))
         kept: list[FileEntry] = []
         for entry in files:
             if entry.size > self.cfg.max_file_bytes:

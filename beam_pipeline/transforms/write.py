@@ -1,4 +1,8 @@
-"""WriteJson: processed/<repo>/<path>.json per Manim file, the dataset, and the run's dead letters."""
+"""WriteJson: processed/<repo>/<path>.json per Manim file, the dataset, and the run's dead letters.
+
+It also deletes the temporary files that a killed earlier run left in the
+output folder (only those of processes that are gone, so never one of ours).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import apache_beam as beam
 from .. import metrics
 from ..config import JobConfig
 from ..records import DeadLetter, FilePairs
-from ..storage import join, write_if_changed
+from ..storage import join, remove_stale_temps, write_if_changed
 
 __all__ = ["WriteJson", "encode_pairs", "processed_path"]
 
@@ -37,6 +41,10 @@ class _WriteProcessedFn(beam.DoFn):
         else:
             metrics.count("processed_unchanged")
         yield src.key
+
+
+def _remove_stale_temps(output: str) -> None:
+    metrics.count("stale_temps_removed", remove_stale_temps(output))
 
 
 def _write_errors(dead: list[DeadLetter], output: str) -> dict[str, int]:
@@ -69,6 +77,11 @@ class WriteJson(beam.PTransform):
 
     def expand(self, inputs):
         file_pairs, dead_letters = inputs
+        _ = (
+            file_pairs.pipeline
+            | "Output" >> beam.Create([self.cfg.output])
+            | "RemoveStaleTemps" >> beam.Map(_remove_stale_temps)
+        )
         _ = file_pairs | "WriteProcessed" >> beam.ParDo(_WriteProcessedFn(self.cfg.output))
         skipped = (
             dead_letters

@@ -13,7 +13,7 @@ import os
 import shutil
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 __all__ = ["main", "run"]
@@ -107,7 +107,10 @@ def _check_output(output: str) -> None:
         return
     try:
         os.makedirs(output, exist_ok=True)
-        probe = os.path.join(output, f".write-probe-{os.getpid()}")
+        from .storage import TMP_MARKER
+
+        # Named like a temporary file, so readers and crash clean-up treat it as one.
+        probe = os.path.join(output, f".write-probe{TMP_MARKER}{os.getpid()}-0")
         with open(probe, "wb") as f:
             f.write(b"ok")
         os.unlink(probe)
@@ -203,7 +206,7 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
         except cloud.LaunchError as e:
             raise UserError(str(e)) from None
     started_at = time.monotonic()
-    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started = datetime.now(UTC).isoformat(timespec="seconds")
     emulator = None
     if opts.github_api_url == EMULATOR:
         from .emulator import FaultConfig, GitHubEmulator
@@ -261,6 +264,12 @@ def _run_pipeline(options, opts, cfg, started: str, started_at: float) -> dict[s
     if cloud.is_dataflow(options):
         cloud.require_done(result)
     counters = _counters(result)
+    revoked = counters.get("dead_letters.bad_credentials", 0)
+    if revoked:
+        raise UserError(
+            f"GitHub rejected the token in ${cfg.token_env} during the run (401 Bad credentials): "
+            f"{revoked} item(s) skipped, no DVC snapshot made; see {cfg.output}/run/errors.jsonl"
+        )
     stats_bytes = read_bytes(join(cfg.output, "dataset", "stats.json"))
     dataset_stats = json.loads(stats_bytes) if stats_bytes else None
     summary = build_summary(cfg, counters, dataset_stats, time.monotonic() - started_at, started)

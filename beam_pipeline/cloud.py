@@ -19,7 +19,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 __all__ = [
@@ -243,7 +243,7 @@ def submission_record(sub: Submission, output: str) -> dict[str, Any]:
         "state_at_submission": sub.state,
         "console_url": sub.link,
         "output": output,
-        "submitted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "submitted_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
 

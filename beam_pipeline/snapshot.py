@@ -43,7 +43,7 @@ import subprocess
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import yaml
@@ -355,7 +355,7 @@ def commit_snapshot(
     tag: str | None = None
     if changed:
         out = _dvc_out(repo)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         _write_json(
             os.path.join(repo, SNAPSHOT_FILE),
             {

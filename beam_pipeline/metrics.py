@@ -23,9 +23,9 @@ __all__ = [
     "PROGRESS_ENV",
     "buffered",
     "count",
-    "count_all",
     "format_progress",
     "progress_snapshot",
+    "report_buffered",
 ]
 
 NAMESPACE = "manim_dataset"
@@ -51,6 +51,13 @@ _counters: dict[str, object] = {}
 _reporter: threading.Thread | None = None
 
 
+def _beam_counter(name: str):
+    counter = _counters.get(name)
+    if counter is None:
+        counter = _counters.setdefault(name, Metrics.counter(NAMESPACE, name))
+    return counter
+
+
 def count(name: str, n: int = 1) -> None:
     """Add `n` to the job counter `name` (Beam metric and live progress)."""
     if n == 0:
@@ -61,10 +68,19 @@ def count(name: str, n: int = 1) -> None:
     if buffer is not None:  # a helper thread: Beam metrics belong to the bundle's thread
         buffer[name] += n
         return
-    counter = _counters.get(name)
-    if counter is None:
-        counter = _counters.setdefault(name, Metrics.counter(NAMESPACE, name))
-    counter.inc(n)
+    _beam_counter(name).inc(n)
+    _ensure_reporter()
+
+
+def report_buffered(counts: Mapping[str, int]) -> None:
+    """On the bundle's thread: hand counts gathered by `buffered` to Beam.
+
+    The live progress tally already has them (it was updated when they were
+    counted), so only the Beam counters are added to here.
+    """
+    for name, n in counts.items():
+        if n:
+            _beam_counter(name).inc(n)
     _ensure_reporter()
 
 
@@ -74,18 +90,13 @@ def buffered() -> Iterator[Counter[str]]:
 
     Beam's metrics container is bound to the thread running the bundle; work
     done on a helper thread counts into a buffer that the bundle thread then
-    reports with `count_all`.
+    reports with `report_buffered`.
     """
     _local.buffer = Counter()
     try:
         yield _local.buffer
     finally:
         _local.buffer = None
-
-
-def count_all(counts: Mapping[str, int], prefix: str = "") -> None:
-    for name, n in counts.items():
-        count(prefix + name, int(n))
 
 
 def progress_snapshot() -> dict[str, int]:

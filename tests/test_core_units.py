@@ -90,3 +90,24 @@ def test_cli_rejects_bad_flags(capsys):
     assert main(["--created_from=yesterday", "--skip_dvc"]) == 2
     err = capsys.readouterr().err
     assert "--created_from must be a date" in err and "Traceback" not in err
+
+
+def test_progress_counts_work_of_helper_threads_once():
+    import threading
+
+    from beam_pipeline import metrics
+
+    before = metrics.progress_snapshot().get("unit_test_items", 0)
+    box = {}
+
+    def worker():
+        with metrics.buffered() as counts:
+            metrics.count("unit_test_items", 3)
+        box["counts"] = counts
+
+    t = threading.Thread(target=worker)
+    t.start()
+    t.join()
+    assert box["counts"] == {"unit_test_items": 3}
+    metrics.report_buffered(box["counts"])  # what the bundle thread does
+    assert metrics.progress_snapshot()["unit_test_items"] - before == 3

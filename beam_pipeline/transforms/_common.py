@@ -119,7 +119,7 @@ class ConcurrentGitHubDoFn(GitHubDoFn):
     def process(self, batch: list):
         try:
             for outputs, counts in self._pool.map(self._work, batch):
-                metrics.count_all(counts)
+                metrics.report_buffered(counts)
                 yield from outputs
         finally:
             self.flush_request_counts()

@@ -50,6 +50,8 @@ import yaml
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
+from .tokens import TOKEN_PATTERN
+
 __all__ = ["REMOTE_NAME", "SnapshotError", "SnapshotResult", "commit_snapshot"]
 
 _LOGGER = logging.getLogger(__name__)
@@ -59,7 +61,6 @@ DATASET_DIR = "dataset"
 SNAPSHOT_FILE = "snapshot.json"
 _IDENTITY = ("-c", "user.name=beam_pipeline snapshot", "-c", "user.email=snapshot@beam-pipeline.invalid")  # fmt: skip
 _QUICK_TIMEOUT = 120.0
-_TOKEN = re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})")
 _INSTALL_HINTS = {
     "git": "install git (e.g. apt-get install git)",
     "dvc": "install DVC with GCS support (pip install 'dvc[gs]')",
@@ -137,7 +138,7 @@ def _check_no_tokens(value: Any, where: str = "metadata") -> None:
     elif isinstance(value, (list, tuple, set, frozenset)):
         for k, item in enumerate(value):
             _check_no_tokens(item, f"{where}[{k}]")
-    elif isinstance(value, str) and _TOKEN.search(value):
+    elif isinstance(value, str) and TOKEN_PATTERN.search(value):
         raise SnapshotError(f"{where} looks like a GitHub token; refusing to commit it")
 
 

@@ -1,0 +1,402 @@
+"""Crawl benchmark: the per-file contents-API baseline vs this pipeline, same run.
+
+    python bench/bench_crawl.py [--repos 300] [--latency_ms 50] [--baseline_repos 40]
+                                [--corpus unique|clones] [--rate_limits] [--quick]
+                                [--config "LABEL:PIPELINE FLAGS" ...]
+
+One GitHub emulator runs in this process, every request delayed by
+``--latency_ms`` (default 50 ms, a realistic round trip to api.github.com),
+with core/search limits high enough that rate limiting does not dominate
+(``--rate_limits`` restores GitHub's 5,000/h core and 30/min search).
+
+Measured in the same run, against the same emulator:
+
+(a) baseline: what the original project did. Search one page at a time
+    (``per_page=100``), then per repository walk the contents API directory by
+    directory and ``GET /repos/{o}/{r}/contents/{path}`` once per ``.py`` file,
+    sequentially, with plain ``requests``; files are written to disk. To keep
+    its runtime bounded it crawls an evenly spaced subset of the repositories
+    (``--baseline_repos``) and its whole-corpus time is extrapolated from the
+    mean time per repository (said so in the output).
+(b) this crawler: the real pipeline, ``beam_pipeline.cli.run([...])`` on the
+    DirectRunner with ``--skip_dvc`` (so the wall time also includes Beam's start,
+    the Manim filter, pair extraction and the dataset writing).
+(c) a rerun of the pipeline on the unchanged world into the same output:
+    requests by endpoint and status (expected: 304s, no tarballs).
+
+``--corpus unique`` (default) serves repositories whose files are all distinct,
+so no cross-repository blob cache can make the crawler look better than it
+would be on GitHub; ``--corpus clones`` uses the emulator's ``--clones`` (which
+share the sample repositories' files, so after the first copy of each the
+pipeline's blob cache needs no download at all).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import io
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _common as c  # noqa: E402
+
+MAX_REQUESTS_PER_REPO = 5000  # the baseline's per-repository bound
+MAX_DIR_DEPTH = 32
+
+
+# ------------------------------------------------------------------- baseline
+
+
+def baseline_search(session, url: str, query: str) -> list[dict[str, Any]]:
+    """Search page by page (the 1,000-result cap bounds the loop)."""
+    items: list[dict[str, Any]] = []
+    for page in range(1, 11):
+        r = session.get(f"{url}/search/repositories",
+                        params={"q": query, "per_page": 100, "page": page}, timeout=60)
+        if r.status_code == 422:
+            break
+        r.raise_for_status()
+        batch = r.json()["items"]
+        items.extend(batch)
+        if len(batch) < 100:
+            break
+    return items
+
+
+def baseline_repo(session, url: str, item: dict[str, Any], out: Path) -> dict[str, int]:
+    """Contents-API directory walk, then one contents request per .py file."""
+    full, ref = item["full_name"], item.get("default_branch") or "main"
+    counts = {"requests": 0, "files": 0, "bytes": 0, "errors": 0}
+    py_paths: list[str] = []
+    pending: list[tuple[str, int]] = [("", 0)]
+    while pending:
+        path, depth = pending.pop()
+        if counts["requests"] >= MAX_REQUESTS_PER_REPO or depth > MAX_DIR_DEPTH:
+            counts["errors"] += 1
+            break
+        r = session.get(f"{url}/repos/{full}/contents/{quote(path)}", params={"ref": ref}, timeout=60)
+        counts["requests"] += 1
+        if r.status_code != 200:
+            counts["errors"] += 1
+            continue
+        for entry in r.json():
+            if entry["type"] == "dir":
+                pending.append((entry["path"], depth + 1))
+            elif entry["type"] == "file" and entry["name"].endswith(".py"):
+                py_paths.append(entry["path"])
+    for path in sorted(py_paths):
+        if counts["requests"] >= MAX_REQUESTS_PER_REPO:
+            counts["errors"] += 1
+            break
+        r = session.get(f"{url}/repos/{full}/contents/{quote(path)}", params={"ref": ref}, timeout=60)
+        counts["requests"] += 1
+        if r.status_code != 200:
+            counts["errors"] += 1
+            continue
+        body = r.json()
+        data = base64.b64decode(body["content"]) if body.get("encoding") == "base64" else b""
+        target = out / full / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        counts["files"] += 1
+        counts["bytes"] += len(data)
+    return counts
+
+
+def run_baseline(emu, query: str, subset: int, out: Path) -> dict[str, Any]:
+    import requests
+
+    before = emu.stats()
+    session = requests.Session()
+    t0 = time.monotonic()
+    items = baseline_search(session, emu.url, query)
+    t_search = time.monotonic() - t0
+    after_search = emu.stats()
+    step = max(1, len(items) // max(1, subset))
+    chosen = items[::step][:subset]
+    totals = {"requests": 0, "files": 0, "bytes": 0, "errors": 0}
+    t1 = time.monotonic()
+    for item in chosen:
+        for k, v in baseline_repo(session, emu.url, item, out).items():
+            totals[k] += v
+    t_repos = time.monotonic() - t1
+    session.close()
+    after = emu.stats()
+    search_delta = c.stats_delta(after_search, before)
+    repo_delta = c.stats_delta(after, after_search)
+    n = len(chosen)
+    per_repo_s = t_repos / n if n else 0.0
+    found = len(items)
+    return {
+        "repos_found": found,
+        "repos_crawled": n,
+        "search_pages": search_delta["requests"].get("search", 0),
+        "search_s": t_search,
+        "crawl_s": t_repos,
+        "per_repo_s": per_repo_s,
+        "files": totals["files"],
+        "bytes": totals["bytes"],
+        "errors": totals["errors"],
+        "requests": repo_delta["requests"],
+        "api_per_repo": c.api_requests(repo_delta["requests"], include_downloads=False) / max(n, 1),
+        "all_per_repo": c.api_requests(repo_delta["requests"], include_downloads=True) / max(n, 1),
+        "files_per_repo": totals["files"] / max(n, 1),
+        "files_per_s": totals["files"] / t_repos if t_repos else 0.0,
+        "est_wall_s": t_search + per_repo_s * found,
+        "est_files": totals["files"] / max(n, 1) * found,
+        "wall_measured_s": t_search + t_repos,
+    }
+
+
+# ------------------------------------------------------------------- pipeline
+
+
+def reset_process_caches() -> None:
+    """Forget what an earlier run left in this process, as a new process would.
+
+    FetchAndUploadRaw keeps a process-wide blob cache (for forks and vendored
+    copies); a second in-process run would otherwise get every file from it.
+    """
+    from beam_pipeline.github.ratelimit import clear_registry
+    from beam_pipeline.transforms import fetch
+
+    fetch._BLOBS = type(fetch._BLOBS)(fetch._BLOBS.max_bytes)
+    clear_registry()
+
+
+def run_pipeline_inprocess(emu, out: Path, extra: list[str]) -> dict[str, Any]:
+    from beam_pipeline import cli
+
+    reset_process_caches()
+
+    argv = [
+        "--runner=DirectRunner",
+        "--github_api_url", emu.url,
+        "--skip_dvc",
+        "--output", str(out),
+        "--progress_interval_s", "0",
+        *extra,
+    ]
+    before = emu.stats()
+    report = io.StringIO()
+    t0 = time.monotonic()
+    with c.KeepPipelineResult() as keep, contextlib.redirect_stdout(report):
+        summary = cli.run(argv)
+    wall = time.monotonic() - t0
+    delta = c.stats_delta(emu.stats(), before)
+    req = delta["requests"]
+    found = summary["repos_found"] or 1
+    files = summary["files_fetched"] + summary["files_reused"]
+    steps = keep.steps() or {}
+    crawl_parts = {"SearchRepos", "ListPyFiles", "FetchAndUploadRaw", "DeadLetters"}
+    crawl_s = sum(g["wall_s"] for g in steps.get("fused_wall", [])
+                  if set(g["transforms"].split("+")) <= crawl_parts)
+    return {
+        "argv": argv,
+        "wall_s": wall,
+        "crawl_s": crawl_s,
+        "summary": summary,
+        "steps": steps,
+        "delta": delta,
+        "search_pages": req.get("search", 0),
+        "api_per_repo": c.api_requests(req, include_downloads=False, include_search=False) / found,
+        "all_per_repo": c.api_requests(req, include_downloads=True, include_search=False) / found,
+        "files": files,
+        "files_per_s": files / wall if wall else 0.0,
+    }
+
+
+# --------------------------------------------------------------------- report
+
+
+def _fmt_req(req: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(req.items(), key=lambda kv: -kv[1])) or "none"
+
+
+DEFAULT_CONFIGS = (
+    "default flags:",
+    "--crawl_threads=1 (serial crawl):--crawl_threads=1",
+)
+
+
+def _parse_config(text: str) -> tuple[str, list[str]]:
+    """``LABEL:FLAGS`` (the label may not contain a colon)."""
+    label, sep, flags = text.partition(":")
+    if not sep:
+        raise SystemExit(f"--config needs LABEL:FLAGS, got {text!r}")
+    return label.strip() or "default", flags.split()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--repos", type=int, default=300, help="benchmark repositories (default 300)")
+    ap.add_argument("--latency_ms", type=float, default=50.0, help="per-request latency (50)")
+    ap.add_argument("--baseline_repos", type=int, default=40,
+                    help="repositories the baseline really crawls; the rest is extrapolated (40)")
+    ap.add_argument("--corpus", choices=("unique", "clones"), default="unique")
+    ap.add_argument("--rate_limits", action="store_true",
+                    help="GitHub's real limits (5,000 core/h, 30 search/min) instead of none")
+    ap.add_argument("--config", action="append", default=None, metavar="LABEL:FLAGS",
+                    help="a pipeline configuration to measure (repeatable); default: "
+                    + " and ".join(repr(x) for x in DEFAULT_CONFIGS))
+    ap.add_argument("--no_rerun", action="store_true", help="skip the unchanged-world rerun")
+    ap.add_argument("--quick", action="store_true", help="100 repositories, 15 for the baseline")
+    ap.add_argument("--json", type=Path, default=None, help="also write all figures here")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.repos, args.baseline_repos = min(args.repos, 100), min(args.baseline_repos, 15)
+    configs = [_parse_config(x) for x in (args.config or DEFAULT_CONFIGS)]
+
+    from beam_pipeline.emulator import FaultConfig, GitHubEmulator
+
+    info = c.machine()
+    c.print_machine(info)
+    work = Path(tempfile.mkdtemp(prefix="bench_crawl_"))
+    limits: dict[str, Any] = {} if args.rate_limits else {
+        "core_limit": c.NO_LIMIT, "search_limit": c.NO_LIMIT}
+    runs: list[tuple[str, dict[str, Any]]] = []
+    rerun = None
+    try:
+        if args.corpus == "unique":
+            desc = c.make_corpus(work / "corpus", args.repos)
+            emu_kwargs: dict[str, Any] = {"root": work / "corpus"}
+        else:
+            desc = {"repos": args.repos, "clones": True}
+            emu_kwargs = {"clones": args.repos}
+        emu = GitHubEmulator(port=0, faults=FaultConfig(latency_ms=args.latency_ms),
+                             **emu_kwargs, **limits).start()
+        print(f"# corpus: {args.corpus}, {args.repos} benchmark repositories + 9 sample ones; "
+              f"latency {args.latency_ms:g} ms per request; rate limits "
+              f"{'GitHub defaults' if args.rate_limits else 'off (10M)'}; emulator in this process")
+        try:
+            print(f"\n## (a) baseline: contents API, one request per file, sequential "
+                  f"({args.baseline_repos} repositories crawled, the rest extrapolated) ...",
+                  flush=True)
+            base = run_baseline(emu, "manim", args.baseline_repos, work / "baseline")
+            print(f"   {base['repos_crawled']} repos, {base['files']} files in "
+                  f"{base['crawl_s']:.1f} s (+ {base['search_pages']} search pages in "
+                  f"{base['search_s']:.1f} s); requests {_fmt_req(base['requests'])}")
+            for i, (label, flags) in enumerate(configs):
+                print(f"\n## (b{i + 1}) pipeline [{label}] (DirectRunner, full job, --skip_dvc"
+                      f"{' ' + ' '.join(flags) if flags else ''}) ...", flush=True)
+                pipe = run_pipeline_inprocess(emu, work / f"out{i}", flags)
+                s = pipe["summary"]
+                print(f"   {s['repos_found']} repos found, {s['files_listed']} files listed, "
+                      f"{pipe['files']} fetched+reused, {s['files_manim']} Manim, "
+                      f"{s['pairs_extracted']} pairs in {pipe['wall_s']:.1f} s; "
+                      f"requests {_fmt_req(pipe['delta']['requests'])}")
+                runs.append((label, pipe))
+            if not args.no_rerun:
+                label, flags = configs[0]
+                print(f"\n## (c) rerun [{label}] on the unchanged world (same output) ...", flush=True)
+                rerun = run_pipeline_inprocess(emu, work / "out0", flags)
+                print(f"   {rerun['wall_s']:.1f} s; requests {_fmt_req(rerun['delta']['requests'])}; "
+                      f"statuses {rerun['delta']['status']}")
+        finally:
+            emu.stop()
+        _report(args, info, base, runs, rerun)
+        if args.json:
+            args.json.write_text(json.dumps(
+                {"machine": info, "args": {k: str(v) for k, v in vars(args).items()},
+                 "corpus": desc, "baseline": base, "pipelines": runs, "rerun": rerun},
+                indent=1, default=str))
+    finally:
+        if args.keep:
+            print(f"\n(kept {work})")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def _ratio(a: float, b: float, word: str) -> str:
+    return f"{a / b:.1f}x {word}" if b else "-"
+
+
+def _report(args, info, base, runs, rerun) -> None:
+    found = runs[0][1]["summary"]["repos_found"]
+    print("\n## Results\n")
+    print(f"Latency {args.latency_ms:g} ms/request, {found} repositories found "
+          f"({args.corpus} corpus), {info['cpus']} CPUs, emulator in the same process. "
+          f"Baseline figures per repository are measured on {base['repos_crawled']} "
+          f"repositories; its whole-corpus wall time is extrapolated (search time + mean "
+          f"time per repository x {base['repos_found']}). Pipeline figures are measured on "
+          f"the whole corpus; its wall time includes Beam's start-up and every stage; 'crawl "
+          f"stages' is the wall time of the fused stages holding SearchRepos, ListPyFiles and "
+          f"FetchAndUploadRaw only.\n")
+    headers = ["", "baseline (contents API per file)"]
+    rows: list[list[Any]] = [
+        ["wall time, whole corpus (s)", f"{base['est_wall_s']:.1f} (extrapolated)"],
+        ["speed-up vs baseline", "1x"],
+        ["of which crawl stages (s): search, list, fetch + write raw/", f"{base['est_wall_s']:.1f}"],
+        ["crawl-only speed-up vs baseline", "1x"],
+        ["REST API requests / repository (excl. search + downloads)", f"{base['api_per_repo']:.2f}"],
+        ["requests / repository incl. codeload downloads", f"{base['all_per_repo']:.2f}"],
+        ["search pages", base["search_pages"]],
+        [".py files / second", f"{base['files_per_s']:.1f}"],
+    ]
+    for label, p in runs:
+        headers.append(f"pipeline [{label}]")
+        rows[0].append(f"{p['wall_s']:.1f}")
+        rows[1].append(_ratio(base["est_wall_s"], p["wall_s"], "faster"))
+        rows[2].append(f"{p['crawl_s']:.1f}")
+        rows[3].append(_ratio(base["est_wall_s"], p["crawl_s"], "faster"))
+        rows[4].append(f"{p['api_per_repo']:.2f} ({_ratio(base['api_per_repo'], p['api_per_repo'], 'fewer')})")
+        rows[5].append(f"{p['all_per_repo']:.2f} ({_ratio(base['all_per_repo'], p['all_per_repo'], 'fewer')})")
+        rows[6].append(p["search_pages"])
+        rows[7].append(f"{p['files_per_s']:.1f}")
+    print(c.table(headers, rows))
+    print()
+    for label, p in runs:
+        speedup = base["est_wall_s"] / p["wall_s"] if p["wall_s"] else 0.0
+        crawl_speedup = base["est_wall_s"] / p["crawl_s"] if p["crawl_s"] else 0.0
+        print(f"Goals [{label}]: >= 20x faster: whole job {'MET' if speedup >= 20 else 'MISSED'} "
+              f"({speedup:.1f}x), crawl stages {'MET' if crawl_speedup >= 20 else 'MISSED'} "
+              f"({crawl_speedup:.1f}x); <= 3 API requests per repository plus search pages: "
+              f"{'MET' if p['api_per_repo'] <= 3 else 'MISSED'} ({p['api_per_repo']:.2f}).")
+        stages = (p.get("steps") or {}).get("stages") or {}
+        if stages:
+            total = sum(stages.values()) or 1
+            print("   time by stage (Beam's sampled msecs, summed over workers): " + ", ".join(
+                f"{k} {v / 1000:.1f} s ({100 * v / total:.0f}%)"
+                for k, v in sorted(stages.items(), key=lambda kv: -kv[1]) if v))
+    if rerun is not None:
+        first = runs[0][1]
+        r = rerun["delta"]
+        print(f"\nRerun [{runs[0][0]}] on the unchanged world, same output:\n")
+        print(c.table(
+            ["", "first run", "rerun"],
+            [
+                ["wall time (s)", f"{first['wall_s']:.1f}", f"{rerun['wall_s']:.1f}"],
+                ["requests by endpoint", _fmt_req(first["delta"]["requests"]), _fmt_req(r["requests"])],
+                ["answers by status", _fmt_status(first["delta"]["status"]), _fmt_status(r["status"])],
+                ["tarball + codeload requests", _downloads(first["delta"]), _downloads(r)],
+                ["repos unchanged / files reused",
+                 f"{first['summary']['repos_unchanged']} / {first['summary']['files_reused']}",
+                 f"{rerun['summary']['repos_unchanged']} / {rerun['summary']['files_reused']}"],
+            ],
+        ))
+
+
+def _fmt_status(status: dict[int, int]) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in sorted(status.items()))
+
+
+def _downloads(delta: dict[str, Any]) -> int:
+    return delta["requests"].get("tarball", 0) + delta["requests"].get("codeload", 0)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    sys.exit(main())

@@ -19,8 +19,10 @@ Measured in the same run, against the same emulator:
     (``--baseline_repos``) and its whole-corpus time is extrapolated from the
     mean time per repository (said so in the output).
 (b) this crawler: the real pipeline, ``beam_pipeline.cli.run([...])`` on the
-    DirectRunner with ``--skip_dvc`` (so the wall time also includes Beam's start,
-    the Manim filter, pair extraction and the dataset writing).
+    DirectRunner with ``--skip_dvc``, once per ``--config`` (default: the default
+    flags, and ``--crawl_threads=1``). Its wall time also includes Beam's start, the
+    Manim filter, pair extraction and the dataset writing; the wall time of the
+    crawl stages alone is reported too (from the FnApiRunner's fused stages).
 (c) a rerun of the pipeline on the unchanged world into the same output:
     requests by endpoint and status (expected: 304s, no tarballs).
 

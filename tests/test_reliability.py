@@ -79,7 +79,10 @@ def test_transport_faults_change_nothing(tmp_path, reference):
     _assert_same_result(tmp_path / "out", reference)
     retries = summary(tmp_path / "out")["github_retries"]
     seen = (retries, stats)
-    assert all(injected[k] > 0 for k in ("cut", "truncate", "error_5xx", "malformed_json")), seen
+    # Which request numbers land on a body depends on thread timing: a "truncate"
+    # that falls on a 302/304 becomes a cut. Both kinds together are always there.
+    assert injected["error_5xx"] > 0 and injected["malformed_json"] > 0, seen
+    assert injected["cut"] + injected["truncate"] > 0, seen
     assert retries.get("5xx", 0) > 0 and retries.get("connection", 0) > 0, seen
     assert retries.get("malformed", 0) > 0, seen
     # A truncated answer is retried as "truncated", or as "connection" where it had no body.

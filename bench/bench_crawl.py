@@ -80,33 +80,42 @@ def baseline_repo(session, url: str, item: dict[str, Any], out: Path) -> dict[st
     """Contents-API directory walk, then one contents request per .py file."""
     full, ref = item["full_name"], item.get("default_branch") or "main"
     counts = {"requests": 0, "files": 0, "bytes": 0, "errors": 0}
-    py_paths: list[str] = []
-    pending: list[tuple[str, int]] = [("", 0)]
-    while pending:
-        path, depth = pending.pop()
-        if counts["requests"] >= MAX_REQUESTS_PER_REPO or depth > MAX_DIR_DEPTH:
+
+    def contents(path: str):
+        """One contents request within the per-repository budget; None on failure."""
+        if counts["requests"] >= MAX_REQUESTS_PER_REPO:
             counts["errors"] += 1
-            break
+            return None
         r = session.get(f"{url}/repos/{full}/contents/{quote(path)}", params={"ref": ref}, timeout=60)
         counts["requests"] += 1
         if r.status_code != 200:
             counts["errors"] += 1
+            return None
+        return r.json()
+
+    py_paths: list[str] = []
+    pending: list[tuple[str, int]] = [("", 0)]
+    while pending:
+        path, depth = pending.pop()
+        if depth > MAX_DIR_DEPTH:
+            counts["errors"] += 1
+            break
+        listing = contents(path)
+        if listing is None:
+            if counts["requests"] >= MAX_REQUESTS_PER_REPO:
+                break
             continue
-        for entry in r.json():
+        for entry in listing:
             if entry["type"] == "dir":
                 pending.append((entry["path"], depth + 1))
             elif entry["type"] == "file" and entry["name"].endswith(".py"):
                 py_paths.append(entry["path"])
     for path in sorted(py_paths):
-        if counts["requests"] >= MAX_REQUESTS_PER_REPO:
-            counts["errors"] += 1
-            break
-        r = session.get(f"{url}/repos/{full}/contents/{quote(path)}", params={"ref": ref}, timeout=60)
-        counts["requests"] += 1
-        if r.status_code != 200:
-            counts["errors"] += 1
+        body = contents(path)
+        if body is None:
+            if counts["requests"] >= MAX_REQUESTS_PER_REPO:
+                break
             continue
-        body = r.json()
         data = base64.b64decode(body["content"]) if body.get("encoding") == "base64" else b""
         target = out / full / path
         target.parent.mkdir(parents=True, exist_ok=True)

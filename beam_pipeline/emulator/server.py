@@ -627,20 +627,18 @@ class GitHubEmulator:
             if moved is not None:
                 return self._moved(f"{self.url}/repositories/{moved.id}", rest, query)
             return _not_found()
-        if rec.status == "dmca":
+        if rec.status in ("dmca", "blocked"):
+            status, reason, page = (
+                (451, "dmca", f"github/dmca/blob/master/{rec.name}.md")
+                if rec.status == "dmca"
+                else (403, "tos", f"tos/{rec.name}")
+            )
             block = {
-                "reason": "dmca",
+                "reason": reason,
                 "created_at": rec.pushed_at,
-                "html_url": f"https://github.com/github/dmca/blob/master/{rec.name}.md",
+                "html_url": f"https://github.com/{page}",
             }
-            return _message(451, "Repository access blocked", block=block)
-        if rec.status == "blocked":
-            block = {
-                "reason": "tos",
-                "created_at": rec.pushed_at,
-                "html_url": f"https://github.com/tos/{rec.name}",
-            }
-            return _message(403, "Repository access blocked", block=block)
+            return _message(status, "Repository access blocked", block=block)
         endpoint = _classify(rest)
         accept = h.headers.get("Accept", "") or ""
         if rec.hostile == "bad-api" and endpoint in (

@@ -36,11 +36,6 @@ class JobConfig:
     licenses: frozenset[str] | None = None
     near_dup_threshold: float = 0.85
 
-    def out(self, *parts: str) -> str:
-        from .storage import join
-
-        return join(self.output, *parts)
-
     def date_range(self) -> tuple[dt.date | None, dt.date | None]:
         def parse(text: str | None) -> dt.date | None:
             return dt.date.fromisoformat(text) if text else None

@@ -17,7 +17,6 @@ from apache_beam.io.filesystems import FileSystems
 
 __all__ = [
     "TMP_MARKER",
-    "exists",
     "is_remote",
     "join",
     "list_files",
@@ -44,10 +43,6 @@ def join(base: str, *parts: str) -> str:
     if is_remote(base):
         return "/".join([base.rstrip("/"), *(p.strip("/") for p in parts)])
     return os.path.join(base, *parts)
-
-
-def exists(path: str) -> bool:
-    return FileSystems.exists(path)
 
 
 def read_bytes(path: str) -> bytes | None:

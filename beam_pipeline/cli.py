@@ -239,11 +239,12 @@ def _run_pipeline(options, opts, cfg, started: str, started_at: float) -> dict[s
     import apache_beam as beam
 
     from . import cloud
-    from .metrics import PROGRESS_ENV
+    from .metrics import PROGRESS_ENV, reset_progress
     from .pipeline import build_pipeline
     from .storage import join, read_bytes, write_atomic, write_if_changed
 
     os.environ[PROGRESS_ENV] = str(opts.progress_interval_s)
+    reset_progress()
     print(f"Crawling {cfg.github_api_url} for {cfg.query!r} into {cfg.output}", file=sys.stderr)
     p = beam.Pipeline(runner=_make_runner(options), options=options)
     build_pipeline(p, cfg)

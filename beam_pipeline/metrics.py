@@ -26,6 +26,7 @@ __all__ = [
     "format_progress",
     "progress_snapshot",
     "report_buffered",
+    "reset_progress",
 ]
 
 NAMESPACE = "manim_dataset"
@@ -97,6 +98,12 @@ def buffered() -> Iterator[Counter[str]]:
         yield _local.buffer
     finally:
         _local.buffer = None
+
+
+def reset_progress() -> None:
+    """Start the live tally from zero (a new run in the same process)."""
+    with _lock:
+        _tally.clear()
 
 
 def progress_snapshot() -> dict[str, int]:

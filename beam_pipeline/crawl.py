@@ -13,9 +13,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from .layout import state_path
 from .records import FileEntry, Repo
 from .safepath import UnsafePath, check_full_name, check_repo_path
-from .storage import join, read_bytes, write_if_changed
+from .storage import read_bytes, write_if_changed
 
 __all__ = ["BadItem", "RepoState", "load_state", "repo_from_item", "save_state", "state_path"]
 
@@ -84,11 +85,6 @@ class RepoState:
         if self.rejected:
             body["rejected"] = [list(r) for r in self.rejected]
         return json.dumps(body, sort_keys=True, indent=1).encode()
-
-
-def state_path(output: str, full_name: str) -> str:
-    owner, name = full_name.split("/", 1)
-    return join(output, "state", "repos", owner, name + ".json")
 
 
 def load_state(output: str, full_name: str) -> RepoState | None:

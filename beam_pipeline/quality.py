@@ -19,6 +19,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+from beam_pipeline.layout import raw_path
 from beam_pipeline.pairs import looks_like_code, parses, snippet
 from beam_pipeline.safepath import UnsafePath, check_full_name, check_repo_path
 from beam_pipeline.sourcetext import decode_source
@@ -60,8 +61,8 @@ class _Tally:
 class _RawFiles:
     """Decoded raw files, cached one at a time (pairs of a file come together)."""
 
-    def __init__(self, raw_dir: Path) -> None:
-        self.raw_dir = raw_dir
+    def __init__(self, output_dir: Path) -> None:
+        self.output_dir = str(output_dir)
         self._key: tuple[str, str] | None = None
         self._text: str | None = None
 
@@ -70,7 +71,9 @@ class _RawFiles:
             self._key = (repo, path)
             self._text = None
             try:  # names from the JSON must not read outside raw/
-                file = self.raw_dir / check_full_name(repo) / check_repo_path(path)
+                file = Path(
+                    raw_path(self.output_dir, check_full_name(repo), check_repo_path(path))
+                )
                 self._text = decode_source(file.read_bytes()).text
             except (OSError, UnsafePath):
                 self._text = None
@@ -80,7 +83,7 @@ class _RawFiles:
 def quality_report(output_dir: str | Path) -> dict[str, Any]:
     """Figures of the pairs under ``output_dir`` (see the module docstring)."""
     root = Path(output_dir)
-    raw = _RawFiles(root / "raw")
+    raw = _RawFiles(root)
     total = _Tally()
     by_kind: dict[str, _Tally] = defaultdict(_Tally)
     by_flavor: dict[str, _Tally] = defaultdict(_Tally)

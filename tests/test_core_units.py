@@ -17,14 +17,18 @@ from beam_pipeline.tokens import read_tokens, redact
 @pytest.mark.parametrize(
     "path",
     ["../x.py", "a/../../x.py", "/etc/passwd.py", "a//b.py", "./a.py", "a/\x00.py",
-     "a\\..\\b.py", "scene\u202egnp.py", "x\n.py", "", "a/./b.py", "caf\u0065\u0301.py"],
+     "a\\..\\b.py", "scene\u202egnp.py", "x\n.py", "", "a/./b.py"],
 )
 def test_unsafe_paths_are_refused(path):
     with pytest.raises(UnsafePath):
         check_repo_path(path)
 
 
-@pytest.mark.parametrize("path", ["a.py", "pkg/sub/mod.py", "scènes/intro.py", "a b/c-d_e.py"])
+@pytest.mark.parametrize(
+    "path",
+    ["a.py", "pkg/sub/mod.py", "scènes/intro.py", "a b/c-d_e.py", "caf\u0065\u0301.py",
+     "x" * 252 + ".py"],
+)
 def test_ordinary_paths_pass(path):
     assert check_repo_path(path) == path
 

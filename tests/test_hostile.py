@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import resource
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,7 @@ from cli_harness import (
 from beam_pipeline.emulator import GitHubEmulator
 from beam_pipeline.emulator.archive import ESCAPE_NAMES
 from beam_pipeline.emulator.hostile import EVIL_PATHS, OK_PY
+from beam_pipeline.layout import NAME_BUDGET, processed_path, raw_path, stored_name
 
 GiB = 1 << 30
 LIMITS = dict(core_limit=100_000, search_limit=10_000)
@@ -268,3 +270,80 @@ def test_hostile_files_with_a_50_mb_line_let_through(tmp_path, files_emulator):
     # 50 MB of input may cost a few copies, not gigabytes.
     assert probe.peak < 2 * GiB, f"peak RSS {probe.peak >> 20} MiB"
 
+
+
+# ------------------------------------------------------------------ hostile names
+
+NAMES_REPO = "hostnames/manim-long-names"
+NFD_NAME = unicodedata.normalize("NFD", "caf\u00e9.py")
+
+
+def _named_files() -> dict[str, bytes]:
+    """Names GitHub allows (up to 255 bytes a component) that a naive writer cannot store."""
+    names = [
+        "scene.py",
+        "a" * 228 + ".py",  # 231 bytes: the processed .json temp name overflowed
+        "b" * 232 + ".py",  # 235
+        "c" * 233 + ".py",  # 236: the raw temp name overflowed
+        "d" * 252 + ".py",  # 255, GitHub's maximum
+        "\u00e9" * 126 + ".py",  # 255 bytes of two-byte characters
+        "s" * 255 + "/" + "e" * 252 + ".py",  # a folder of 255 bytes too
+        "caf\u00e9.py",  # NFC
+        NFD_NAME,  # NFD, as macOS writes it: another file
+    ]
+    return {
+        name: GOOD.replace(b"class Good", b"class Good%d" % i).replace(
+            b"one circle", b"circle number %d" % i
+        )
+        for i, name in enumerate(names)
+    }
+
+
+@pytest.fixture(scope="module")
+def names_emulator(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hostile_names_corpus")
+    (root / "repos.json").write_text(json.dumps([{
+        "full_name": NAMES_REPO, "description": "manim files with long names", "license": "MIT",
+        "created_at": "2022-01-01T00:00:00Z",
+    }]))
+    for path, data in _named_files().items():
+        f = root / "repos" / NAMES_REPO / path
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_bytes(data)
+    with GitHubEmulator(root=root, **LIMITS) as emu:
+        yield emu
+
+
+def test_every_name_github_allows_is_stored(tmp_path, names_emulator):
+    """Long and NFD names: every file stored, pairs keep the true path, reruns identical."""
+    out, _ = _run_watched(tmp_path, names_emulator)
+    files = _named_files()
+    assert errors(out) == []
+    for path, data in files.items():
+        assert Path(raw_path(str(out), NAMES_REPO, path)).read_bytes() == data, path
+        pairs = json.loads(Path(processed_path(str(out), NAMES_REPO, path)).read_text())
+        assert pairs and {p["path"] for p in pairs} == {path}, path
+    # Each stored name fits a file system with room for a temporary suffix.
+    for p in out.rglob("*"):
+        assert len(p.name.encode()) <= NAME_BUDGET, p.name
+    rows = [json.loads(line) for f in sorted((out / "dataset" / "data").glob("*.jsonl"))
+            for line in f.read_text().splitlines()]
+    assert {r["path"] for r in rows} == set(files)
+    s = summary(out)
+    assert s["files_manim"] == len(files)
+
+    before = {d: digests(out / d) for d in ("raw", "processed", "state", "dataset")}
+    errors_before = (out / "run" / "errors.jsonl").read_bytes()
+    out, _ = _run_watched(tmp_path, names_emulator, rerun=True)
+    assert {d: digests(out / d) for d in ("raw", "processed", "state", "dataset")} == before
+    assert (out / "run" / "errors.jsonl").read_bytes() == errors_before
+    assert summary(out)["files_fetched"] == 0  # all read back from raw/
+
+
+def test_stored_names_are_stable_and_distinct():
+    long_a, long_b = "x" * 240 + "a.py", "x" * 240 + "b.py"
+    assert stored_name(long_a) == stored_name(long_a)
+    assert stored_name(long_a) != stored_name(long_b)
+    assert stored_name(long_a).endswith(".py") and stored_name(long_a, ".json").endswith(".py.json")
+    assert len(stored_name("\u00e9" * 200, ".json").encode()) <= NAME_BUDGET
+    assert stored_name("scene.py", ".json") == "scene.py.json"  # short names unchanged

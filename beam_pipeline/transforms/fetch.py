@@ -14,17 +14,13 @@ import apache_beam as beam
 
 from .. import metrics
 from ..github.blobs import BlobCache
+from ..layout import raw_path
 from ..records import FileEntry, PinnedRepo, SourceFile
-from ..storage import join, read_bytes, write_atomic
+from ..storage import read_bytes, write_atomic
 from ._common import DEAD, ConcurrentGitHubDoFn, batched, dead_letter
 
-__all__ = ["FetchAndUploadRaw", "raw_path"]
+__all__ = ["FetchAndUploadRaw"]
 _STAGE = "FetchAndUploadRaw"
-
-
-def raw_path(output: str, full_name: str, path: str) -> str:
-    owner, name = full_name.split("/", 1)
-    return join(output, "raw", owner, name, *path.split("/"))
 
 
 # Process-wide: vendored copies and forks share blobs across repositories.
@@ -38,6 +34,7 @@ class _FetchFn(ConcurrentGitHubDoFn):
         repo = pinned.repo
         have: dict[str, bytes] = {}
         missing: dict[str, FileEntry] = {}
+        failed: set[str] = set()  # files whose own write failed: dead-lettered already
         try:
             for entry in pinned.files:
                 existing = read_bytes(raw_path(self.cfg.output, repo.full_name, entry.path))
@@ -47,17 +44,16 @@ class _FetchFn(ConcurrentGitHubDoFn):
                     continue
                 cached = _BLOBS.get(entry.blob)
                 if cached is not None:
-                    self._store(repo.full_name, entry, cached)
-                    have[entry.path] = cached
+                    yield from self._keep(repo.full_name, entry, cached, have, failed)
                     metrics.count("blobs_deduplicated")
                     continue
                 missing[entry.path] = entry
             if missing:
-                yield from self._from_tarball(pinned, missing, have)
+                yield from self._from_tarball(pinned, missing, have, failed)
             for entry in sorted(missing.values(), key=lambda f: f.path):
-                yield from self._from_blob_api(pinned, entry, have)
+                yield from self._from_blob_api(pinned, entry, have, failed)
         except Exception as e:  # noqa: BLE001 - keep what we have, record the rest
-            for path in sorted({f.path for f in pinned.files} - set(have)):
+            for path in sorted({f.path for f in pinned.files} - set(have) - failed):
                 yield dead_letter(_STAGE, "internal_error", f"{repo.full_name}/{path}",
                                   f"{type(e).__name__}: {e}")
         for entry in pinned.files:
@@ -65,12 +61,22 @@ class _FetchFn(ConcurrentGitHubDoFn):
             if data is not None:
                 yield SourceFile(repo, pinned.commit, entry.path, entry.blob, data)
 
-    def _store(self, full_name: str, entry: FileEntry, data: bytes) -> None:
-        write_atomic(raw_path(self.cfg.output, full_name, entry.path), data)
+    def _keep(self, full_name: str, entry: FileEntry, data: bytes, have: dict, failed: set):
+        """Store one verified file in raw/; a failure is this file's dead letter alone."""
+        try:
+            write_atomic(raw_path(self.cfg.output, full_name, entry.path), data)
+        except OSError as e:
+            failed.add(entry.path)
+            yield dead_letter(_STAGE, "write_failed", f"{full_name}/{entry.path}",
+                              f"{type(e).__name__}: {e.strerror or e}")
+            return
         metrics.count("files_fetched")
         metrics.count("bytes_fetched", len(data))
+        have[entry.path] = data
 
-    def _from_tarball(self, pinned: PinnedRepo, missing: dict[str, FileEntry], have: dict):
+    def _from_tarball(
+        self, pinned: PinnedRepo, missing: dict[str, FileEntry], have: dict, failed: set
+    ):
         from ..github import GitHubError, git_blob_sha
         from ..github.archive import TOO_LARGE
 
@@ -90,10 +96,9 @@ class _FetchFn(ConcurrentGitHubDoFn):
                 if entry is None or git_blob_sha(member.data) != entry.blob:
                     metrics.count("archive_sha_mismatch")
                     continue
-                self._store(repo.full_name, entry, member.data)
-                _BLOBS.put(entry.blob, member.data)
-                have[entry.path] = member.data
                 del missing[entry.path]
+                _BLOBS.put(entry.blob, member.data)
+                yield from self._keep(repo.full_name, entry, member.data, have, failed)
         except GitHubError as e:
             metrics.count("tarball_fallbacks")
             metrics.count(f"tarball_fallbacks.{e.reason}")
@@ -103,7 +108,7 @@ class _FetchFn(ConcurrentGitHubDoFn):
             yield dead_letter(_STAGE, "unsafe_archive_member", repo.full_name,
                               f"{reason}: {name!r}")
 
-    def _from_blob_api(self, pinned: PinnedRepo, entry: FileEntry, have: dict):
+    def _from_blob_api(self, pinned: PinnedRepo, entry: FileEntry, have: dict, failed: set):
         from ..github import GitHubError
 
         repo = pinned.repo
@@ -112,9 +117,8 @@ class _FetchFn(ConcurrentGitHubDoFn):
         except GitHubError as e:
             yield dead_letter(_STAGE, e.reason, f"{repo.full_name}/{entry.path}", e)
             return
-        self._store(repo.full_name, entry, data)
         _BLOBS.put(entry.blob, data)
-        have[entry.path] = data
+        yield from self._keep(repo.full_name, entry, data, have, failed)
 
 
 class FetchAndUploadRaw(beam.PTransform):

@@ -13,15 +13,12 @@ import apache_beam as beam
 
 from .. import metrics
 from ..config import JobConfig
+from ..layout import processed_path
 from ..records import DeadLetter, FilePairs
 from ..storage import join, remove_stale_temps, write_if_changed
+from ._common import DEAD, dead_letter
 
-__all__ = ["WriteJson", "encode_pairs", "processed_path"]
-
-
-def processed_path(output: str, full_name: str, path: str) -> str:
-    owner, name = full_name.split("/", 1)
-    return join(output, "processed", owner, name, *(path + ".json").split("/"))
+__all__ = ["WriteJson", "encode_pairs"]
 
 
 def encode_pairs(fp: FilePairs) -> bytes:
@@ -36,11 +33,14 @@ class _WriteProcessedFn(beam.DoFn):
 
     def process(self, fp: FilePairs):
         src = fp.file.source
-        if write_if_changed(processed_path(self.output, src.repo.full_name, src.path), encode_pairs(fp)):
-            metrics.count("processed_written")
-        else:
-            metrics.count("processed_unchanged")
-        yield src.key
+        target = processed_path(self.output, src.repo.full_name, src.path)
+        try:
+            written = write_if_changed(target, encode_pairs(fp))
+        except OSError as e:  # this file's record is lost, not the run
+            yield dead_letter("WriteJson", "write_failed", src.key,
+                              f"{type(e).__name__}: {e.strerror or e}")
+            return
+        metrics.count("processed_written" if written else "processed_unchanged")
 
 
 def _remove_stale_temps(output: str) -> None:
@@ -82,10 +82,15 @@ class WriteJson(beam.PTransform):
             | "Output" >> beam.Create([self.cfg.output])
             | "RemoveStaleTemps" >> beam.Map(_remove_stale_temps)
         )
-        _ = file_pairs | "WriteProcessed" >> beam.ParDo(_WriteProcessedFn(self.cfg.output))
+        write_dead = (
+            file_pairs
+            | "WriteProcessed"
+            >> beam.ParDo(_WriteProcessedFn(self.cfg.output)).with_outputs(DEAD, main="written")
+        )[DEAD]
         skipped = (
-            dead_letters
-            | "AllDeadLetters" >> beam.combiners.ToList()
+            (dead_letters, write_dead)
+            | "AllDeadLetters" >> beam.Flatten()
+            | "ListDeadLetters" >> beam.combiners.ToList()
             | "WriteErrors" >> beam.Map(_write_errors, self.cfg.output)
         )
         return (

@@ -1,0 +1,75 @@
+"""Where each kind of output lives under ``<output>/``: the one definition.
+
+```
+raw/<owner>/<repo>/<path>              byte-exact copy of each .py file
+processed/<owner>/<repo>/<path>.json   the pairs of one Manim file
+state/repos/<owner>/<repo>.json        crawl state of one repository
+```
+
+A repository path is stored component by component. GitHub allows names of up
+to 255 bytes, but a file system allows 255 bytes per name *including* what we
+add (``.json``, a temporary-file suffix), so a component whose stored name would
+exceed `NAME_BUDGET` bytes gets a stable shortened form: a prefix cut on a
+character boundary, ``~``, 20 hex digits of the SHA-256 of the whole component,
+and its extension. Two different names never share a shortened form (the hash
+covers the whole name), and the pair rows keep the true path. Names are stored
+as they are otherwise, NFC and NFD alike (they are different byte strings, and
+so different files, on Linux and in GCS).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+
+from .storage import join
+
+__all__ = [
+    "NAME_BUDGET",
+    "processed_path",
+    "raw_path",
+    "state_path",
+    "stored_name",
+]
+
+# Bytes of one stored name, suffix included. The temporary name of an atomic write
+# adds at most 1 + 5 + 10 + 1 + 8 = 25 bytes (".", ".tmp-", a pid, "-", 8 hex), which
+# keeps it under NAME_MAX (255) with room to spare.
+NAME_BUDGET = 200
+_HASH_HEX = 20
+_MAX_EXT = 16
+
+
+def stored_name(component: str, suffix: str = "") -> str:
+    """The file-system name of one path component (plus ``suffix``), within NAME_BUDGET."""
+    name = component + suffix
+    if len(name.encode("utf-8", "surrogatepass")) <= NAME_BUDGET:
+        return name
+    digest = hashlib.sha256(component.encode("utf-8", "surrogatepass")).hexdigest()[:_HASH_HEX]
+    stem, ext = posixpath.splitext(component)
+    if len(ext.encode("utf-8", "surrogatepass")) > _MAX_EXT:
+        stem, ext = component, ""
+    tail = f"~{digest}{ext}{suffix}"
+    room = NAME_BUDGET - len(tail.encode("utf-8", "surrogatepass"))
+    prefix = stem.encode("utf-8", "surrogatepass")[: max(room, 0)].decode("utf-8", "ignore")
+    return prefix + tail
+
+
+def _stored_parts(path: str, suffix: str = "") -> list[str]:
+    parts = path.split("/")
+    return [stored_name(p) for p in parts[:-1]] + [stored_name(parts[-1], suffix)]
+
+
+def raw_path(output: str, full_name: str, path: str) -> str:
+    owner, name = full_name.split("/", 1)
+    return join(output, "raw", owner, name, *_stored_parts(path))
+
+
+def processed_path(output: str, full_name: str, path: str) -> str:
+    owner, name = full_name.split("/", 1)
+    return join(output, "processed", owner, name, *_stored_parts(path, ".json"))
+
+
+def state_path(output: str, full_name: str) -> str:
+    owner, name = full_name.split("/", 1)
+    return join(output, "state", "repos", owner, stored_name(name, ".json"))

@@ -99,6 +99,7 @@ class RawPair:
     kind: str  # "comment" | "inline" | "docstring" | "module_docstring"
     start_line: int  # 1-based, inclusive, of output in the file
     end_line: int
+    site_line: int = 0  # 1-based line where the input text starts (comment, docstring)
 
 
 # ---------------------------------------------------------------------------
@@ -747,7 +748,12 @@ class _Extractor:
         return line.encode("utf-8")[col:].decode("utf-8", "replace")
 
     def _add(
-        self, kind: str, make_text: Callable[[], str | None], first: _Stmt, last_node: ast.stmt
+        self,
+        kind: str,
+        make_text: Callable[[], str | None],
+        first: _Stmt,
+        last_node: ast.stmt,
+        site_line: int,
     ) -> None:
         """Add the pair of ``make_text()`` and lines first..last_node, if it qualifies.
 
@@ -778,7 +784,7 @@ class _Extractor:
         if not safe and not parses(out):
             self.stats["unparsable_output"] += 1
             return
-        self.pairs.append(RawPair(text, out, kind, start, end))
+        self.pairs.append(RawPair(text, out, kind, start, end, site_line))
 
     # -- comments ----------------------------------------------------------------
 
@@ -834,6 +840,7 @@ class _Extractor:
                 lambda raws=raws, first=first: _clean_block(raws, first, self.stats),
                 st,
                 self._paragraph_end(st),
+                first,
             )
 
     def _paragraph_end(self, st: _Stmt) -> ast.stmt:
@@ -889,6 +896,7 @@ class _Extractor:
                 lambda line=line: _clean_block([inline[line]], line, self.stats),
                 st,
                 self._same_line_siblings(st.body, st.index),
+                line,
             )
 
     # -- docstrings --------------------------------------------------------------
@@ -904,7 +912,11 @@ class _Extractor:
             if doc is None:
                 continue
             self._add(
-                "docstring", lambda doc=doc: _clean_docstring(doc, self.stats), st, st.node
+                "docstring",
+                lambda doc=doc: _clean_docstring(doc, self.stats),
+                st,
+                st.node,
+                st.node.body[0].lineno,
             )
         doc = ast.get_docstring(self.tree, clean=False)
         if doc is None:
@@ -921,6 +933,7 @@ class _Extractor:
             lambda: _clean_docstring(inspect.cleandoc(doc), self.stats),
             top_defs[0],
             top_defs[0].node,
+            self.tree.body[0].lineno,
         )
 
 

@@ -72,6 +72,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
 
+from beam_pipeline.informative import (
+    docstring_summary,
+    line_is_noise,
+    remove_urls,
+    strip_decoration,
+    why_uninformative,
+)
 from beam_pipeline.sourcetext import iter_comments_and_strings, parse, safe_parse, split_lines
 
 __all__ = [
@@ -122,7 +129,7 @@ def _dedent(lines: list[str]) -> tuple[str, str, bool]:
             cut = len(margin)
             out = [line[cut:] if line.strip(" \t\r\n") else line.lstrip(" \t") for line in lines]
             out[-1] = out[-1].rstrip("\r\n")
-            return "".join(out), margin, False
+            return _lf("".join(out)), margin, False
     margin = None
     tab = False
     for line in lines:
@@ -150,7 +157,14 @@ def _dedent(lines: list[str]) -> tuple[str, str, bool]:
     if out:
         last = out[-1]
         out[-1] = last.rstrip("\r\n")
-    return "".join(out), margin, tab
+    return _lf("".join(out)), margin, tab
+
+
+def _lf(text: str) -> str:
+    """Line endings as "\\n" (outputs are verbatim modulo line endings)."""
+    if "\r" in text:
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
 
 
 def snippet(text: str, start_line: int, end_line: int) -> str:
@@ -505,10 +519,7 @@ def _is_license(text: str) -> bool:
 
 
 _BLANK_LINES_RE = re.compile(r"\n{3,}")
-_TODO_RE = re.compile(r"\s*(?:TODO|FIXME|XXX|HACK|BUG)\b")
 _ALNUM_RE = re.compile(r"[^\W_]")
-_DECORATION_CHARS = frozenset("-=#*~_+<>/\\|")
-_DECORATION_RE = re.compile(r"^\s*([-=#*~_+<>/\\|])\1{2,}\s*|\s*([-=#*~_+<>/\\|])\2{2,}$")
 
 
 def _comment_text(raw: str) -> str:
@@ -517,6 +528,15 @@ def _comment_text(raw: str) -> str:
     if text.startswith(":") and (len(text) == 1 or text[1] in " \t"):
         text = text[1:]
     return text
+
+
+def _undecorated(text: str) -> str:
+    """``text`` without numbering and drawing characters, its inner indent kept."""
+    bare = text.strip()
+    plain = strip_decoration(bare)
+    if plain == bare:
+        return text
+    return text[: len(text) - len(text.lstrip())] + plain
 
 
 def _clean_block(
@@ -534,17 +554,24 @@ def _clean_block(
         if _is_license(text):
             stats["license"] += 1
             return None
-        if _TODO_RE.match(text):  # a note to the author, not a description: it and
+        noise = line_is_noise(text)
+        if noise == "todo":  # a note to the author, not a description: it and
             stats["todo"] += 1  # the lines continuing it go
             break
+        if noise is not None:
+            stats[noise] += 1
+            continue
+        text = remove_urls(text)
         if not _ALNUM_RE.search(text):
             if text.strip():
                 stats["separator"] += 1
             texts.append("")  # a separator or empty line splits paragraphs
             continue
-        text = text.rstrip()
-        if text.lstrip()[:1] in _DECORATION_CHARS or text[-1:] in _DECORATION_CHARS:
-            text = _DECORATION_RE.sub("", text)  # "==== Part 1 ====" -> "Part 1"
+        text = _undecorated(text.rstrip())  # "==== Part 1 ====" -> "" ; "1. Draw" -> "Draw"
+        if not text.strip():
+            stats["separator"] += 1
+            texts.append("")
+            continue
         texts.append(text)
     flags = _code_lines(texts)
     kept = []
@@ -553,7 +580,22 @@ def _clean_block(
             stats["commented_out_code"] += 1
         else:
             kept.append(text)
-    return _finish_text(kept, stats)
+    return _informative(_finish_text(kept, stats), stats)
+
+
+def _informative(text: str | None, stats: Counter[str], labels_ok: bool = False) -> str | None:
+    """``text`` if it instructs (see `informative`), else None with the reason counted.
+
+    ``labels_ok``: a short noun phrase is enough ("A circle." introducing a whole
+    example scene of circles).
+    """
+    if text is None:
+        return None
+    reason = why_uninformative(text)
+    if reason is not None and not (labels_ok and reason in ("label", "header")):
+        stats[f"uninformative.{reason}"] += 1
+        return None
+    return text
 
 
 def _finish_text(lines: list[str], stats: Counter[str]) -> str | None:
@@ -575,20 +617,22 @@ def _finish_text(lines: list[str], stats: Counter[str]) -> str | None:
     return text
 
 
+_MANIM_DIRECTIVE_RE = re.compile(r"([ \t]*)\.\.[ \t]+manim::[ \t]*[A-Za-z_]\w*")
 _DIRECTIVE_RE = re.compile(
     r"\s*\.\.\s+(?:manim|code-block|code|sourcecode|testcode|testsetup|doctest"
     r"|jupyter-execute|ipython|plot)::"
 )
 
 
-def _clean_docstring(doc: str, stats: Counter[str]) -> str | None:
-    """Docstring text (already `inspect.cleandoc`-ed) without its code examples.
+def _clean_docstring(doc: str, stats: Counter[str], labels_ok: bool = False) -> str | None:
+    """Docstring text (already `inspect.cleandoc`-ed): summary and description only.
 
-    Doctest sessions, code directives (``.. manim::``, ``.. code-block::``),
-    fenced blocks and indented literal blocks that hold code are removed, then any
-    remaining code line.
+    Cut before the first section (Parameters, Returns, Examples, Tests, reST
+    fields...); doctest sessions, code directives (``.. manim::``,
+    ``.. code-block::``), fenced blocks and indented literal blocks that hold code
+    are removed, then credit and TODO lines, links, and any remaining code line.
     """
-    lines = doc.split("\n")
+    lines = docstring_summary(doc).split("\n")
     kept: list[str] = []
     i = 0
     n = len(lines)
@@ -634,11 +678,77 @@ def _clean_docstring(doc: str, stats: Counter[str]) -> str | None:
     flags = _code_lines(kept)
     out = []
     for text, is_code in zip(kept, flags, strict=True):
+        noise = None if is_code else line_is_noise(text)
         if is_code:
             stats["commented_out_code"] += 1
+        elif noise is not None:
+            stats[noise] += 1
         else:
-            out.append(text)
-    return _finish_text(out, stats)
+            out.append(remove_urls(text))
+    return _informative(_finish_text(out, stats), stats, labels_ok)
+
+
+# ---------------------------------------------------------------------------
+# Names a step binds and uses
+
+_PAUSES = frozenset({"wait", "pause", "wait_until"})
+
+
+def _dotted(node: ast.AST) -> str | None:
+    """"self.circle" for an attribute chain on a name, the name for a Name."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def _bound_names(node: ast.AST, out: set[str]) -> None:
+    """Names (and ``self.x`` attributes) that ``node`` assigns, defines or imports."""
+    for sub in ast.walk(node):
+        if isinstance(sub, (ast.Name, ast.Attribute)) and isinstance(sub.ctx, ast.Store):
+            name = _dotted(sub)
+            if name and name != "self":
+                out.add(name)
+        elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(sub.name)
+        elif isinstance(sub, (ast.Import, ast.ImportFrom)):
+            for alias in sub.names:
+                out.add(alias.asname or alias.name.split(".")[0])
+
+
+def _uses(node: ast.AST, names: set[str]) -> bool:
+    """Whether ``node`` reads one of ``names`` (a name, or an attribute like self.x)."""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name):
+            if sub.id in names:
+                return True
+        elif isinstance(sub, ast.Attribute) and isinstance(sub.ctx, ast.Load):
+            name = _dotted(sub)
+            if name is not None and name in names:
+                return True
+    return False
+
+
+def _is_pause(node: ast.stmt) -> bool:
+    """``self.wait()``, ``self.wait(2)``, ``wait()``: a pause after a step."""
+    if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):
+        return False
+    func = node.value.func
+    if isinstance(func, ast.Attribute):
+        return func.attr in _PAUSES and isinstance(func.value, ast.Name)
+    return isinstance(func, ast.Name) and func.id in _PAUSES
+
+
+def _continues(paragraph: list[ast.stmt], bound: set[str]) -> bool:
+    """Whether a later paragraph goes on with a step that bound ``bound``."""
+    if all(_is_pause(n) for n in paragraph):
+        return True
+    return bool(bound) and any(_uses(n, bound) for n in paragraph)
+
 
 
 # ---------------------------------------------------------------------------
@@ -657,6 +767,7 @@ class _Stmt:
     is_def: bool
     is_compound: bool
     is_elif: bool
+    in_function: bool  # inside a def (a nested def may then be part of a step)
 
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -666,9 +777,9 @@ _BODY_FIELDS = ("body", "orelse", "finalbody")
 def _statements(tree: ast.Module, lines: list[str]) -> list[_Stmt]:
     """Every statement at any depth, in pre-order, with its line range."""
     out: list[_Stmt] = []
-    stack: list[tuple[list[ast.stmt], int, ast.AST | None]] = [(tree.body, 0, None)]
+    stack: list[tuple[list[ast.stmt], int, ast.AST | None, bool]] = [(tree.body, 0, None, False)]
     while stack:
-        body, depth, parent = stack.pop()
+        body, depth, parent, in_function = stack.pop()
         for index, node in enumerate(body):
             decorators = getattr(node, "decorator_list", None)
             start = min(node.lineno, decorators[0].lineno) if decorators else node.lineno
@@ -704,10 +815,14 @@ def _statements(tree: ast.Module, lines: list[str]) -> list[_Stmt]:
                     isinstance(node, _DEFS),
                     compound,
                     is_elif,
+                    in_function,
                 )
             )
+            inner = in_function or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            if isinstance(node, ast.ClassDef):
+                inner = False
             for sub in reversed(children):
-                stack.append((sub, depth + 1, node))
+                stack.append((sub, depth + 1, node, inner))
     return out
 
 
@@ -736,6 +851,8 @@ class _Extractor:
         self.stats: Counter[str] = Counter()
         self.pairs: list[RawPair] = []
         self.stmts = _statements(tree, self.lines)
+        self.full: dict[int, tuple[str, str]] = {}  # line -> (indent, raw) of full-line comments
+        self._describing: dict[int, bool] = {}
 
     # -- output ----------------------------------------------------------------
 
@@ -805,6 +922,7 @@ class _Extractor:
                 inline[row + 1] = raw
             else:
                 full[row + 1] = (prefix, raw)
+        self.full = full
         self._comment_blocks(full)
         self._inline(inline)
 
@@ -839,25 +957,98 @@ class _Extractor:
                 "comment",
                 lambda raws=raws, first=first: _clean_block(raws, first, self.stats),
                 st,
-                self._paragraph_end(st),
+                self._step_end(st),
                 first,
             )
 
-    def _paragraph_end(self, st: _Stmt) -> ast.stmt:
-        """The last statement of the paragraph starting with ``st``."""
-        last = st.node
+    # -- steps -----------------------------------------------------------------
+
+    def _step_end(self, st: _Stmt) -> ast.stmt:
+        """The last statement of the step that a full-line comment above ``st`` describes.
+
+        A ``def``/``class`` is a step of its own. Otherwise the step is the paragraph
+        starting at ``st`` (the siblings up to a blank line), then each following
+        paragraph of the same block that goes on with it: one that uses a name the
+        step bound (objects built, a blank line, the ``self.play`` animating them) or
+        that only waits. It never passes the next describing comment at its
+        indentation (commented-out code and markers are not such comments), the end
+        of its block, or a ``def``/``class`` outside a function. A step longer than
+        ``max_lines`` ends at the last paragraph boundary that fits, or within its
+        first paragraph at the last statement boundary that fits.
+        """
         if st.is_def:
             return self._same_line_siblings(st.body, st.index)
+        indent = _indent_width(self.lines[st.start - 1])
+        paragraphs: list[list[ast.stmt]] = [[st.node]]
+        last = st.node
         for node in st.body[st.index + 1 :]:
-            end = last.end_lineno or last.lineno
-            start = _start_of(node)
-            if start == end:  # "a = 1; b = 2"
-                last = node
-                continue
-            if start != end + 1 or isinstance(node, _DEFS):
+            if isinstance(node, _DEFS) and not st.in_function:
                 break
+            gap = self._gap(last.end_lineno or last.lineno, _start_of(node), indent)
+            if gap == "stop":
+                break
+            if gap == "blank":
+                paragraphs.append([node])
+            else:
+                paragraphs[-1].append(node)
             last = node
-        return last
+        bound: set[str] = set()
+        for node in paragraphs[0]:
+            _bound_names(node, bound)
+        taken = [paragraphs[0]]
+        for para in paragraphs[1:]:
+            if not _continues(para, bound):
+                break
+            for node in para:
+                _bound_names(node, bound)
+            taken.append(para)
+        return self._fit(st, taken)
+
+    def _fit(self, st: _Stmt, taken: list[list[ast.stmt]]) -> ast.stmt:
+        """The end of ``taken`` cut to ``max_lines`` at a paragraph, else statement, boundary."""
+        limit = st.start + self.max_lines - 1
+        for para in reversed(taken):
+            if (para[-1].end_lineno or para[-1].lineno) <= limit:
+                return para[-1]
+        first = taken[0]
+        for k in range(len(first) - 2, -1, -1):
+            end = first[k].end_lineno or first[k].lineno
+            if end <= limit and _start_of(first[k + 1]) > end:
+                return first[k]
+        return first[-1]  # even the first statement is too long: `_add` says so
+
+    def _gap(self, prev_end: int, next_start: int, indent: int) -> str:
+        """Between two siblings: "stop" (a describing comment), "blank" or "none"."""
+        blank = False
+        for ln in range(prev_end + 1, next_start):
+            comment = self.full.get(ln)
+            if comment is None:
+                blank = blank or not self.lines[ln - 1].strip()
+                continue
+            if _indent_width(comment[0]) <= indent and self._describes(ln):
+                return "stop"
+        return "blank" if blank else "none"
+
+    def _describes(self, line: int) -> bool:
+        """Whether the comment block holding ``line`` has a line of text (not code,
+        markers or TODO notes): such a comment starts a new step."""
+        indent = self.full[line][0]
+        first = line
+        while first - 1 in self.full and self.full[first - 1][0] == indent:
+            first -= 1
+        cached = self._describing.get(first)
+        if cached is not None:
+            return cached
+        texts = []
+        ln = first
+        while ln in self.full and self.full[ln][0] == indent:
+            text = _comment_text(self.full[ln][1])
+            if text.strip() and not _is_marker(text) and line_is_noise(text) is None:
+                texts.append(text)
+            ln += 1
+        result = bool(texts) and not all(_code_lines(texts))
+        self._describing[first] = result
+        return result
 
     @staticmethod
     def _same_line_siblings(body: list[ast.stmt], index: int) -> ast.stmt:
@@ -918,9 +1109,11 @@ class _Extractor:
                 st.node,
                 st.node.body[0].lineno,
             )
+            self._doc_examples(st.node.body[0], doc)
         doc = ast.get_docstring(self.tree, clean=False)
         if doc is None:
             return
+        self._doc_examples(self.tree.body[0], inspect.cleandoc(doc))
         if (
             len(top_defs) != 1
             or not isinstance(top_defs[0].node, ast.ClassDef)
@@ -935,6 +1128,108 @@ class _Extractor:
             top_defs[0].node,
             self.tree.body[0].lineno,
         )
+
+    # -- documentation examples ---------------------------------------------------
+
+    def _doc_examples(self, node: ast.stmt, doc: str) -> None:
+        """A pair per ``.. manim:: Name`` block of a docstring: its code, verbatim.
+
+        Input: the paragraph introducing the block, else the documented object's
+        summary. The code lines are the file's own, so a docstring whose text differs
+        from its source (escapes in a non-raw string) gives no pair.
+        """
+        first, last = node.lineno, node.end_lineno or node.lineno
+        if "manim::" not in doc:
+            return
+        raw_prefix = self._string_prefix(node)
+        for ln in range(first, last + 1):
+            m = _MANIM_DIRECTIVE_RE.match(self.lines[ln - 1])
+            if m is None:
+                continue
+            block = self._directive_block(ln, len(m.group(1).expandtabs()), last)
+            if block is None:
+                self.stats["doc_example_empty"] += 1
+                continue
+            start, end = block
+            if end - start + 1 > self.max_lines:
+                self.stats["too_long"] += 1
+                continue
+            out = _dedent(self.lines[start - 1 : end])[0]
+            if "\\" in out and "r" not in raw_prefix.lower():
+                self.stats["doc_example_escapes"] += 1  # the docstring says something else
+                continue
+            if not parses(out):
+                self.stats["unparsable_output"] += 1
+                continue
+            text = self._example_intro(first, ln, doc)
+            if text is None:
+                continue
+            self.pairs.append(RawPair(text, out, "doc_example", start, end, ln))
+
+    def _string_prefix(self, node: ast.stmt) -> str:
+        line = self.lines[node.lineno - 1]
+        col = node.col_offset if line.isascii() else len(
+            line.encode("utf-8")[: node.col_offset].decode("utf-8", "replace")
+        )
+        rest = line[col:]
+        return rest[: len(rest) - len(rest.lstrip("rRbBuUfF"))]
+
+    def _directive_block(self, ln: int, indent: int, last: int) -> tuple[int, int] | None:
+        """(first, last) line of the code under the directive on line ``ln``."""
+        i = ln + 1
+        while i <= last:  # options (":quality: low") and blank lines
+            body = self.lines[i - 1]
+            stripped = body.strip()
+            if stripped and not (
+                stripped.startswith(":") and _indent_width(body.expandtabs()) > indent
+            ):
+                break
+            i += 1
+        start = i
+        end = start - 1
+        while i <= last:
+            body = self.lines[i - 1]
+            if body.strip():
+                if _indent_width(body.expandtabs()) <= indent:
+                    break
+                end = i
+            i += 1
+        if end < start:
+            return None
+        if end == last and '"""' in self.lines[end - 1] or "'''" in self.lines[end - 1]:
+            end -= 1  # the closing quotes share the last code line: leave it out
+            while end >= start and not self.lines[end - 1].strip():
+                end -= 1
+        return (start, end) if end >= start else None
+
+    def _example_intro(self, doc_first: int, directive: int, doc: str) -> str | None:
+        """The paragraph before the directive, else the docstring's summary."""
+        lines: list[str] = []
+        ln = directive - 1
+        while ln >= doc_first and not self.lines[ln - 1].strip():
+            ln -= 1
+        while ln >= doc_first and self.lines[ln - 1].strip():
+            lines.append(self.lines[ln - 1].rstrip("\r\n"))
+            ln -= 1
+        lines.reverse()
+        if lines and ln < doc_first:  # the docstring's opening line: quotes off
+            lines[0] = lines[0].lstrip()
+            lines[0] = lines[0][len(lines[0]) - len(lines[0].lstrip("rRbBuUfF")) :]
+            lines[0] = lines[0].lstrip("\"'")
+        stats: Counter[str] = Counter()
+        text = None
+        if lines and not _MANIM_DIRECTIVE_RE.match(lines[0]):
+            para = textwrap.dedent("\n".join(lines)).strip()
+            para = para.rstrip(":").rstrip()  # "... shows how to move a dot::"
+            if docstring_summary(para).strip() == para:
+                text = _clean_docstring(para, stats, labels_ok=True)
+        if text is None:
+            text = _clean_docstring(doc, stats, labels_ok=True)
+        if text is None:
+            self.stats["doc_example_no_text"] += 1
+            return None
+        return text
+
 
 
 def extract_pairs_with_stats(

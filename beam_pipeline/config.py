@@ -35,6 +35,7 @@ class JobConfig:
     split_ratios: tuple[float, float, float] = (0.8, 0.1, 0.1)
     licenses: frozenset[str] | None = None
     near_dup_threshold: float = 0.85
+    sources: frozenset[str] = frozenset({"user"})
 
     def date_range(self) -> tuple[dt.date | None, dt.date | None]:
         def parse(text: str | None) -> dt.date | None:
@@ -82,4 +83,5 @@ def config_from_options(options) -> JobConfig:
         split_ratios=tuple(options.split_ratios),
         licenses=licenses,
         near_dup_threshold=options.near_dup_threshold,
+        sources=frozenset(options.sources),
     )

@@ -50,7 +50,8 @@ import yaml
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from beam_pipeline.records import Pair
+from beam_pipeline.records import UNKNOWN_LICENSE, Pair
+from beam_pipeline.splits import SPLITS, assign_splits, normalize_ratios, split_shares_note
 
 __all__ = [
     "DEFAULT_SHARD_SIZE",
@@ -58,7 +59,6 @@ __all__ = [
     "SPLITS",
     "UNKNOWN_LICENSE",
     "DatasetStats",
-    "assign_split",
     "build_dataset",
     "is_non_commercial",
     "pair_id",
@@ -66,11 +66,6 @@ __all__ = [
 
 _LOGGER = logging.getLogger(__name__)
 
-SPLITS = ("train", "validation", "test")
-# Label of a pair whose repository has no license GitHub could detect (``license`` null).
-# Such code is "all rights reserved" by default: kept when there is no allow-list, and
-# with an allow-list only when the list names "unknown" explicitly.
-UNKNOWN_LICENSE = "unknown"
 DEFAULT_SHARD_SIZE = 50_000
 SHINGLE_TOKENS = 5
 NUM_PERM = 128
@@ -89,7 +84,8 @@ SCHEMA = pa.schema(
         pa.field("start_line", pa.int32(), nullable=False),
         pa.field("end_line", pa.int32(), nullable=False),
         pa.field("flavor", pa.string(), nullable=False),
-        pa.field("license", pa.string(), nullable=True),
+        pa.field("license", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
         pa.field("id", pa.string(), nullable=False),
         pa.field("cluster", pa.string(), nullable=False),
     ]
@@ -105,7 +101,9 @@ _FIELD_DOCS = {
     "start_line": "first line of `output` in the file (1-based)",
     "end_line": "last line of `output` in the file (inclusive)",
     "flavor": "`manimce`, `manimgl` or `both`",
-    "license": "SPDX id of the repository's license, null when GitHub detected none",
+    "license": "SPDX id of the repository's license, `unknown` when GitHub detected none",
+    "source": "`user` (code written to make animations), `library` (the package of Manim or "
+    "of an extension) or `test`",
     "id": "stable id of the pair: a hash of repo, path, lines, kind, input and output",
     "cluster": "`id` of the representative of the pair's near-duplicate cluster",
 }
@@ -185,31 +183,6 @@ def _license_label(license_id: str | None) -> str:
 def is_non_commercial(license_id: str | None) -> bool:
     """True for licenses that forbid commercial use (the Creative Commons ``-NC`` family)."""
     return bool(license_id) and re.search(r"(^|-)NC(-|$)", license_id.upper()) is not None
-
-
-def _normalize_ratios(ratios: Sequence[float]) -> tuple[float, float, float]:
-    if len(ratios) != len(SPLITS) or any(r < 0 for r in ratios) or sum(ratios) <= 0:
-        raise ValueError(f"split_ratios must be 3 non-negative numbers, got {ratios!r}")
-    total = float(sum(ratios))
-    a, b, c = (float(r) / total for r in ratios)
-    return a, b, c
-
-
-def assign_split(repo: str, seed: str = "manim", ratios: Sequence[float] = (0.8, 0.1, 0.1)) -> str:
-    """The split of a repository: a hash of ``seed`` and ``repo`` bucketed by ``ratios``.
-
-    Stable across runs and machines, and independent of the other repositories, so a
-    new crawl moves no repository between splits.
-    """
-    norm = _normalize_ratios(ratios)
-    digest = hashlib.sha256(f"{seed}\x00{repo}".encode()).digest()
-    u = int.from_bytes(digest[:8], "big") / 2**64
-    acc = 0.0
-    for name, ratio in zip(SPLITS, norm, strict=True):
-        acc += ratio
-        if ratio > 0 and u < acc:
-            return name
-    return [name for name, ratio in zip(SPLITS, norm, strict=True) if ratio > 0][-1]
 
 
 # Python code tokens for near-duplicate detection: comments skipped, a string literal is one
@@ -331,6 +304,59 @@ def _output_lines(code: str) -> int:
     return len(code.splitlines())
 
 
+_WORD_BUCKETS = (1, 2, 3, 5, 10, 20, 50, 100)
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _repository_table(
+    rows: Sequence[Mapping[str, Any]], split_of_repo: Mapping[str, str]
+) -> dict[str, dict[str, Any]]:
+    """Per repository: its split, commit, license, rows, and rows by source and flavor."""
+    table: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        entry = table.get(r["repo"])
+        if entry is None:
+            entry = table[r["repo"]] = {
+                "split": split_of_repo[r["repo"]],
+                "commit": r["commit"],
+                "license": _license_label(r["license"]),
+                "rows": 0,
+                "by_source": Counter(),
+                "by_flavor": Counter(),
+            }
+        entry["rows"] += 1
+        entry["by_source"][r["source"]] += 1
+        entry["by_flavor"][r["flavor"]] += 1
+    for entry in table.values():
+        entry["by_source"] = dict(sorted(entry["by_source"].items()))
+        entry["by_flavor"] = dict(sorted(entry["by_flavor"].items()))
+    return dict(sorted(table.items()))
+
+
+def _previous_splits(output_dir: str, ratios: Sequence[float], seed: str) -> dict[str, str]:
+    """The repository -> split table of the dataset already in ``output_dir``, if it was
+    made with the same ratios and seed."""
+    path = FileSystems.join(_absolute(output_dir), "dataset", "stats.json")
+    try:
+        if not FileSystems.exists(path):
+            return {}
+        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+            doc = json.loads(f.read())
+        split = doc.get("split", {})
+        table = split.get("assignment", {})
+        same = split.get("ratios") == list(ratios) and split.get("seed") == seed
+    except (OSError, ValueError, AttributeError):
+        return {}
+    if not same:
+        return {}
+    if not isinstance(table, dict):
+        return {}
+    return {str(k): v for k, v in table.items() if v in SPLITS}
+
+
 def _counts(values: Iterable[str]) -> dict[str, int]:
     return dict(sorted(Counter(values).items()))
 
@@ -426,41 +452,80 @@ def _png(fig: Any) -> bytes:
     return buf.getvalue()
 
 
-def _plot_output_lines(histogram: Mapping[str, int]) -> bytes:
-    import matplotlib.style
+def _figure(size: tuple[float, float]) -> Any:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    fig = Figure(figsize=size)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _plot_histogram(histogram: Mapping[str, int], xlabel: str, title: str) -> bytes:
+    import matplotlib.style
+
     with matplotlib.style.context("default"):  # ignore any local matplotlibrc
-        fig = Figure(figsize=(7, 4))
-        FigureCanvasAgg(fig)
+        fig = _figure((7, 4))
         ax = fig.add_subplot()
         labels, values = list(histogram), list(histogram.values())
         bars = ax.bar(labels, values, color="#4c72b0")
         ax.bar_label(bars, fontsize=8)
-        ax.set_xlabel("lines of code in `output`")
+        ax.set_xlabel(xlabel)
         ax.set_ylabel("pairs")
-        ax.set_title(f"Output length ({sum(values)} pairs)")
+        ax.set_title(f"{title} ({sum(values)} pairs)")
         ax.tick_params(axis="x", labelrotation=45)
         fig.tight_layout()
         return _png(fig)
 
 
-def _plot_counts(by_flavor: Mapping[str, int], by_kind: Mapping[str, int]) -> bytes:
+def _plot_output_lines(histogram: Mapping[str, int]) -> bytes:
+    return _plot_histogram(histogram, "lines of code in `output`", "Output length")
+
+
+def _plot_counts(*panels: tuple[str, Mapping[str, int]]) -> bytes:
+    """One horizontal bar chart per (title, counts), side by side."""
     import matplotlib.style
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
     with matplotlib.style.context("default"):
-        fig = Figure(figsize=(8, 3.5))
-        FigureCanvasAgg(fig)
-        for k, (title, counts) in enumerate((("flavor", by_flavor), ("kind", by_kind))):
-            ax = fig.add_subplot(1, 2, k + 1)
+        fig = _figure((4 * len(panels), 3.5))
+        for k, (title, counts) in enumerate(panels):
+            ax = fig.add_subplot(1, len(panels), k + 1)
             bars = ax.barh(list(counts) or ["(none)"], list(counts.values()) or [0])
             ax.bar_label(bars, fontsize=8, padding=2)
             ax.margins(x=0.2)
             ax.invert_yaxis()
             ax.set_title(f"pairs per {title}")
+        fig.tight_layout()
+        return _png(fig)
+
+
+_SPLIT_COLORS = {"train": "#4c72b0", "validation": "#dd8452", "test": "#55a868"}
+_TOP_REPOSITORIES = 30
+
+
+def _plot_repositories(table: Mapping[str, Mapping[str, Any]]) -> bytes:
+    """Pairs of the largest repositories, coloured by split."""
+    import matplotlib.patches
+    import matplotlib.style
+
+    top = sorted(table.items(), key=lambda kv: (-kv[1]["rows"], kv[0]))[:_TOP_REPOSITORIES]
+    with matplotlib.style.context("default"):
+        fig = _figure((8, 1.5 + 0.28 * max(len(top), 1)))
+        ax = fig.add_subplot()
+        names = [name for name, _ in top] or ["(none)"]
+        values = [entry["rows"] for _, entry in top] or [0]
+        colors = [_SPLIT_COLORS.get(entry["split"], "gray") for _, entry in top] or ["gray"]
+        bars = ax.barh(names, values, color=colors)
+        ax.bar_label(bars, fontsize=7, padding=2)
+        ax.tick_params(axis="y", labelsize=7)
+        ax.margins(x=0.15)
+        ax.invert_yaxis()
+        shown = f"the {len(top)} largest of {len(table)}" if len(table) > len(top) else "all"
+        ax.set_title(f"pairs per repository ({shown}; colour = split)")
+        handles = [
+            matplotlib.patches.Patch(color=c, label=s) for s, c in _SPLIT_COLORS.items()
+        ]
+        ax.legend(handles=handles, fontsize=7, loc="lower right")
         fig.tight_layout()
         return _png(fig)
 
@@ -560,10 +625,23 @@ def _card(
         "one commit each; their `.py` files were copied byte for byte.",
         "2. Files that import `manim` or `manimlib` (directly or through a module of the "
         "same repository) were kept; `flavor` says which.",
-        "3. Each comment block or docstring became `input`, the statement or block it "
-        "describes became `output`, verbatim (only dedented). Commented-out code is not "
-        "used as `input`; code is not tokenised.",
-        "4. De-duplication: files with the same git blob in several repositories (forks, "
+        "3. Each comment or docstring that describes code became `input`, and the code it "
+        "describes `output`, verbatim (only dedented, LF line endings): a comment above "
+        "code takes the whole step (objects built, then the `self.play` that animates "
+        "them, across blank lines, up to the next comment), a trailing comment its "
+        "statement, a docstring its definition; each `.. manim::` documentation example "
+        "its scene. Labels, questions, jokes, TODOs, credits, links, dividers and "
+        "commented-out code are never `input`; code is not tokenised.",
+        "4. `source` says what the code is for: `user` (scenes, examples, tutorials, "
+        "videos), `library` (the package of Manim or of an extension) or `test`. This "
+        f"build keeps {', '.join(f'`{x}`' for x in stats['source_filter']['keep'])}"
+        + (
+            f" ({sum(stats['source_filter']['removed'].values())} pairs of other sources "
+            "left out)."
+            if stats["source_filter"]["removed"]
+            else "."
+        ),
+        "5. De-duplication: files with the same git blob in several repositories (forks, "
         "vendored copies) count once (the smallest `repo/path` keeps them); identical "
         "`(input, output)` pairs count once; near-duplicate outputs (MinHash LSH, "
         f"Jaccard >= {stats['near_dup']['threshold']} over 5-token shingles of the code, "
@@ -573,15 +651,24 @@ def _card(
             if stats["near_dup"]["scope"] == "cross_repo"
             else "only that pair is kept."
         ),
-        "5. Splits are assigned by repository (a hash of the repository name), so a "
-        "repository, and every kept member of a near-duplicate cluster, is in one split "
-        "only.",
+        "6. Splits are whole repositories, so a repository, and every kept member of a "
+        "near-duplicate cluster, is in one split only. Repositories are placed largest "
+        "first where they bring each split's share of rows, overall and per flavor, "
+        "closest to the target ratios "
+        f"({' / '.join(str(round(r * 100)) for r in stats['split']['ratios'])}); a "
+        "repository placed by an earlier build keeps its split.",
         "",
-        "| split | pairs | repositories |",
-        "|---|---:|---:|",
+        "| split | pairs | share | repositories |",
+        "|---|---:|---:|---:|",
     ]
+    total_rows = stats["rows"] or 1
     for s in SPLITS:
-        lines.append(f"| {s} | {stats['splits'][s]} | {stats['repositories'][s]} |")
+        lines.append(
+            f"| {s} | {stats['splits'][s]} | {100 * stats['splits'][s] / total_rows:.1f} % "
+            f"| {stats['repositories'][s]} |"
+        )
+    if stats["split"]["note"]:
+        lines += ["", f"> **Note:** {stats['split']['note']}"]
     lines += [
         "",
         f"Removed as duplicates: {dup['exact_file_pairs']} pairs of {dup['exact_files']} "
@@ -595,11 +682,12 @@ def _card(
         "",
         "```python",
         "from datasets import load_dataset",
-        'ds = load_dataset("path/to/this/dataset")  # the Parquet shards, three splits',
+        'ds = load_dataset("path/to/this/dataset")  # the Parquet shards: '
+        + ", ".join(present),
         "ds = load_dataset(",
         '    "json",',
         '    data_files={s: f"path/to/this/dataset/data/{s}-*.jsonl"',
-        '                for s in ("train", "validation", "test")},',
+        f"                for s in {tuple(present)!r}}},",
         ")",
         "```",
         "",
@@ -671,14 +759,39 @@ def _card(
         f"`output` length in lines: min {out_lines['min']}, median {out_lines['p50']}, "
         f"p90 {out_lines['p90']}, p99 {out_lines['p99']}, max {out_lines['max']}.",
         "",
+        f"`input` length in words: median {stats['input_length']['words']['p50']}, "
+        f"p90 {stats['input_length']['words']['p90']}; "
+        f"{100 * stats['input_length']['under_3_words']:.1f} % of inputs have fewer than "
+        "3 words.",
+        "",
         "![Output length](plots/output_lines.png)",
+        "",
+        "![Input length](plots/input_words.png)",
         "",
         "![Pairs per flavor and kind](plots/flavors.png)",
         "",
+        "![Pairs per split and license](plots/splits_licenses.png)",
+        "",
+        "![Pairs per repository](plots/repositories.png)",
+        "",
+        "## Repositories",
+        "",
+        "| repository | commit | license | split | pairs | by source |",
+        "|---|---|---|---|---:|---|",
+    ]
+    for repo, entry in stats["by_repository"].items():
+        mix = ", ".join(f"{k} {v}" for k, v in entry["by_source"].items())
+        lines.append(
+            f"| [{repo}](https://github.com/{repo}) | `{entry['commit'][:12]}` | "
+            f"{entry['license']} | {entry['split']} | {entry['rows']} | {mix} |"
+        )
+    lines += [
+        "",
         "## Limitations",
         "",
-        "- Comments describe code loosely: some `input`s are notes, TODOs or section "
-        "headers rather than descriptions.",
+        "- Comments describe code loosely: the filters drop labels, questions, notes and "
+        "links, but some `input`s remain vague, and a step's end is a heuristic (the "
+        "next comment, a paragraph that uses none of the step's names).",
         "- The code targets several Manim versions (ManimCE and ManimGL differ); "
         "`flavor` tells them apart, not the version, and the code is not executed.",
         "- Near-duplicate detection is probabilistic; some near-duplicates remain and "
@@ -708,11 +821,15 @@ def build_dataset(
     shard_size: int = DEFAULT_SHARD_SIZE,
     near_dup_scope: str = "cross_repo",
     num_perm: int = NUM_PERM,
+    sources: frozenset[str] = frozenset({"user"}),
+    sticky_splits: bool = True,
 ) -> DatasetStats:
     """Write ``<output_dir>/dataset/`` (shards, stats.json, README.md card, plots).
 
     ``licenses``: an allow-list of SPDX ids (case-insensitive; ``"unknown"`` admits pairs
-    whose license is null); None keeps every pair and labels it. ``near_dup_threshold``:
+    whose repository has no license); None keeps every pair and labels it. ``sources``:
+    the pair sources kept (``user``, ``library``, ``test``). ``sticky_splits``: keep the
+    split of every repository the previous build in ``output_dir`` placed. ``near_dup_threshold``:
     Jaccard similarity of the output shingles; None turns near-duplicate detection off.
     ``skipped`` (files skipped by reason) and ``extra_stats`` are copied into stats.json
     and must be deterministic for reruns to stay byte-identical.
@@ -723,19 +840,22 @@ def build_dataset(
         raise ValueError("near_dup_scope must be 'cross_repo' or 'all'")
     if near_dup_threshold is not None and not 0.0 < near_dup_threshold <= 1.0:
         raise ValueError("near_dup_threshold must be in (0, 1]")
-    ratios = _normalize_ratios(split_ratios)
+    ratios = normalize_ratios(split_ratios)
     all_pairs = sorted(pairs, key=_pair_key)
 
-    # 1. licenses
+    # 1. licenses and sources
     allow = None if licenses is None else {lic.casefold() for lic in licenses}
     kept: list[Pair] = []
     license_removed: Counter[str] = Counter()
+    source_removed: Counter[str] = Counter()
     for p in all_pairs:
         label = _license_label(p.license)
-        if allow is None or label.casefold() in allow:
-            kept.append(p)
-        else:
+        if allow is not None and label.casefold() not in allow:
             license_removed[label] += 1
+        elif p.source not in sources:
+            source_removed[p.source] += 1
+        else:
+            kept.append(p)
 
     # 2. exact file duplicates: sorted order makes the first (repo, path) of a blob the smallest
     owner_of_blob: dict[str, tuple[str, str]] = {}
@@ -763,24 +883,30 @@ def build_dataset(
     else:
         roots = _near_dup_roots([p.output for p in unique], near_dup_threshold, num_perm)
     ids = [pair_id(p) for p in unique]
-    rows_by_split: dict[str, list[dict[str, Any]]] = {s: [] for s in SPLITS}
     near_removed = 0
-    split_of_repo: dict[str, str] = {}
+    rows: list[dict[str, Any]] = []
     for i, p in enumerate(unique):
         root = roots[i]
         drop = i != root if near_dup_scope == "all" else p.repo != unique[root].repo
         if drop:
             near_removed += 1
             continue
-        # 5. split by repository (== the representative's repository, see above)
-        split = split_of_repo.get(p.repo)
-        if split is None:
-            split = split_of_repo[p.repo] = assign_split(p.repo, seed, ratios)
         row = p.to_json()
         row["id"] = ids[i]
         row["cluster"] = ids[root]
-        rows_by_split[split].append(row)
-    cluster_sizes = Counter(r["cluster"] for rows in rows_by_split.values() for r in rows)
+        rows.append(row)
+
+    # 5. split by repository: every kept member of a cluster lives in its representative's
+    # repository, so a cluster never straddles splits either
+    repo_flavors: dict[str, Counter[str]] = {}
+    for r in rows:
+        repo_flavors.setdefault(r["repo"], Counter())[r["flavor"]] += 1
+    previous = _previous_splits(output_dir, ratios, seed) if sticky_splits else {}
+    split_of_repo = assign_splits(repo_flavors, ratios, seed, previous)
+    rows_by_split: dict[str, list[dict[str, Any]]] = {s: [] for s in SPLITS}
+    for r in rows:
+        rows_by_split[split_of_repo[r["repo"]]].append(r)
+    cluster_sizes = Counter(r["cluster"] for r in rows)
 
     # stats
     all_rows = [r for s in SPLITS for r in rows_by_split[s]]
@@ -796,7 +922,7 @@ def build_dataset(
         "near": near_removed,
     }
     stats_doc: dict[str, Any] = {
-        "format_version": 1,
+        "format_version": 2,
         "input_pairs": len(all_pairs),
         "rows": len(all_rows),
         "splits": {s: len(rows_by_split[s]) for s in SPLITS},
@@ -809,14 +935,17 @@ def build_dataset(
         "by_flavor": _counts(r["flavor"] for r in all_rows),
         "by_kind": _counts(r["kind"] for r in all_rows),
         "by_license": by_license,
+        "by_source": _counts(r["source"] for r in all_rows),
         "by_split": {
             s: {
                 "by_flavor": _counts(r["flavor"] for r in rows_by_split[s]),
                 "by_kind": _counts(r["kind"] for r in rows_by_split[s]),
                 "by_license": _counts(_license_label(r["license"]) for r in rows_by_split[s]),
+                "by_source": _counts(r["source"] for r in rows_by_split[s]),
             }
             for s in SPLITS
         },
+        "by_repository": _repository_table(all_rows, split_of_repo),
         "non_commercial_licenses": non_commercial,
         "output_length": {
             "lines": _distribution([_output_lines(r["output"]) for r in all_rows], _LINE_BUCKETS),
@@ -824,6 +953,10 @@ def build_dataset(
         },
         "input_length": {
             "chars": _distribution([len(r["input"]) for r in all_rows], _CHAR_BUCKETS),
+            "words": _distribution([_words(r["input"]) for r in all_rows], _WORD_BUCKETS),
+            "under_3_words": round(
+                sum(_words(r["input"]) < 3 for r in all_rows) / len(all_rows), 4
+            ) if all_rows else 0,
         },
         "duplicates_removed": duplicates,
         "near_dup": {
@@ -838,7 +971,21 @@ def build_dataset(
             "allow": None if licenses is None else sorted(licenses),
             "removed": dict(sorted(license_removed.items())),
         },
-        "split": {"by": "repository", "seed": seed, "ratios": list(ratios)},
+        "source_filter": {
+            "keep": sorted(sources),
+            "removed": dict(sorted(source_removed.items())),
+        },
+        "split": {
+            "by": "repository",
+            "method": "balanced",
+            "seed": seed,
+            "ratios": list(ratios),
+            "sticky": sticky_splits,
+            "assignment": dict(sorted(split_of_repo.items())),
+            "note": split_shares_note(
+                {s: len(rows_by_split[s]) for s in SPLITS}, ratios
+            ),
+        },
         "skipped": dict(sorted((skipped or {}).items())),
         "extra": json.loads(json.dumps(extra_stats or {}, sort_keys=True, default=str)),
     }
@@ -861,7 +1008,16 @@ def build_dataset(
     tree.write("stats.json", stats_bytes.encode("utf-8"))
     tree.write("README.md", _card(stats_doc, sizes, _pick_example(rows_by_split), license_repos))
     tree.write("plots/output_lines.png", _plot_output_lines(stats_doc["output_length"]["lines"]["histogram"]))  # fmt: skip
-    tree.write("plots/flavors.png", _plot_counts(stats_doc["by_flavor"], stats_doc["by_kind"]))
+    tree.write("plots/flavors.png", _plot_counts(
+        ("flavor", stats_doc["by_flavor"]), ("kind", stats_doc["by_kind"])
+    ))
+    tree.write("plots/splits_licenses.png", _plot_counts(
+        ("split", stats_doc["splits"]), ("license", stats_doc["by_license"])
+    ))
+    tree.write("plots/input_words.png", _plot_histogram(
+        stats_doc["input_length"]["words"]["histogram"], "words in `input`", "Input length"
+    ))
+    tree.write("plots/repositories.png", _plot_repositories(stats_doc["by_repository"]))
     deleted = tree.remove_stale()
     _LOGGER.info(
         "dataset: %d rows, %d files changed, %d stale files deleted",

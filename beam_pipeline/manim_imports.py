@@ -24,8 +24,10 @@ What counts as Manim:
   Manim code itself (and almost every such file also imports ``manim``). A module of
   the repository with such a name is resolved like any other local module.
 * A package named ``manim`` or ``manimlib`` inside the repository (a folder with an
-  ``__init__.py``: the library's own repository or a vendored copy) is Manim: its
-  modules are Manim of that flavour, and so are the files importing it.
+  ``__init__.py``: the library's own repository or a vendored copy) *is* Manim, so
+  a file importing any of its modules (absolutely or relatively, from inside the
+  package or outside) imports Manim of that flavour. A module of the package that
+  imports nothing of it (an empty ``__init__.py``, a logging helper) is not Manim.
 
 A file that does not parse (Python 2, syntax errors, NUL bytes, pathological
 nesting) is still scanned: with `tokenize` over its logical lines, or when even
@@ -87,7 +89,8 @@ class ImportFacts:
     sorted subset of ("manimce", "manimgl") the file imports itself.
     ``parse_mode`` is "ast", "tokenize", "regex" or "none" (binary: not scanned);
     ``reason`` says why the AST was not used, or "undecodable" when the AST is of
-    a text decoded with replacement characters.
+    a text decoded with replacement characters. ``scenes`` names the top-level
+    classes that define ``construct`` (Manim's scene method; AST mode only).
     """
 
     path: str
@@ -98,6 +101,7 @@ class ImportFacts:
     direct_flavors: tuple[str, ...] = ()
     parse_mode: str = "ast"
     reason: str | None = None
+    scenes: tuple[str, ...] = ()  # top-level classes with a ``construct`` method
 
     @property
     def direct_flavor(self) -> str | None:
@@ -157,6 +161,7 @@ class _Collector:
         self.absolute: dict[str, None] = {}
         self.relative: dict[str, None] = {}
         self.bits = 0
+        self.scenes: tuple[str, ...] = ()
 
     def add_import(self, name: str) -> None:
         """``import a.b.c``."""
@@ -196,6 +201,7 @@ class _Collector:
             direct_flavors=tuple(f for f in (MANIMCE, MANIMGL) if self.bits & _BITS[f]),
             parse_mode=mode,
             reason=reason,
+            scenes=self.scenes,
         )
 
 
@@ -221,6 +227,15 @@ def _scan_ast(tree: ast.Module, text: str, out: _Collector) -> None:
                     stack.append(handler.body)
                 for case in getattr(node, "cases", ()):
                     stack.append(case.body)
+    out.scenes = tuple(
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.ClassDef)
+        and any(
+            isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == "construct"
+            for item in node.body
+        )
+    )
     if "import_module" in text or "__import__" in text:
         for node in ast.walk(tree):
             name = _dynamic_import_name(node)
@@ -426,7 +441,7 @@ def resolve_repository(facts: Mapping[str, ImportFacts]) -> dict[str, str | None
     bits: dict[str, int] = {}
     importers: dict[str, list[str]] = defaultdict(list)
     for path, f in by_path.items():
-        bits[path] = sum(_BITS[x] for x in f.direct_flavors) | _library_flavor(path, packages)
+        bits[path] = sum(_BITS[x] for x in f.direct_flavors)
         folder = posixpath.dirname(path)
         bases = []
         while True:
@@ -449,6 +464,9 @@ def resolve_repository(facts: Mapping[str, ImportFacts]) -> dict[str, str | None
         targets.discard(path)
         for target in targets:
             importers[target].append(path)
+            # Importing a module of a local manim/manimlib package is importing Manim
+            # (the library's own repository, or a vendored copy of it).
+            bits[path] |= _library_flavor(target, packages)
 
     queue = deque(p for p, b in bits.items() if b)
     while queue:

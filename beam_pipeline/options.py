@@ -27,6 +27,18 @@ def _ratios(text: str) -> tuple[float, float, float]:
     return parts[0], parts[1], parts[2]
 
 
+def _sources(text: str) -> tuple[str, ...]:
+    from .sources import SOURCES
+
+    parts = tuple(sorted({x.strip().lower() for x in text.split(",") if x.strip()}))
+    bad = [x for x in parts if x not in SOURCES]
+    if not parts or bad:
+        raise argparse.ArgumentTypeError(
+            f"--sources takes a comma-separated subset of {','.join(SOURCES)}, got {text!r}"
+        )
+    return parts
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -161,7 +173,16 @@ class ManimDatasetOptions(PipelineOptions):
             "--max_output_lines",
             type=_positive_int,
             default=60,
-            help="Pairs whose code is longer than this many lines are skipped, never truncated.",
+            help="Longest output in lines: a longer step ends at the last paragraph that "
+            "fits; a longer definition is skipped, never truncated.",
+        )
+        o.add_argument(
+            "--sources",
+            type=_sources,
+            default=("user",),
+            help="Which pairs the dataset keeps, by what their code is for: user (scenes, "
+            "examples, videos), library (the package of Manim or of an extension), test. "
+            "Comma-separated (default: user). processed/ keeps every pair, labelled.",
         )
         o.add_argument(
             "--split_ratios",

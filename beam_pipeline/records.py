@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 __all__ = [
+    "UNKNOWN_LICENSE",
     "DeadLetter",
     "FileEntry",
     "FilePairs",
@@ -19,6 +20,10 @@ __all__ = [
     "Repo",
     "SourceFile",
 ]
+
+# The license of a repository GitHub detected none for: all rights reserved by
+# default. One spelling everywhere (rows, stats, card, the --licenses filter).
+UNKNOWN_LICENSE = "unknown"
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,7 @@ class ManimFile:
 
     source: SourceFile
     flavor: str  # "manimce" | "manimgl" | "both"
+    role: str = "user"  # "user" | "library" | "test" (see sources.py)
 
 
 @dataclass(frozen=True)
@@ -101,7 +107,8 @@ class Pair:
     start_line: int
     end_line: int
     flavor: str
-    license: str | None
+    license: str  # SPDX id, or "unknown"
+    source: str = "user"  # "user" | "library" | "test"
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -16,11 +16,11 @@ import pytest
 import yaml
 from gcs_emulator import GcsEmulator, gcs_emulator  # noqa: F401  (fixture)
 
-from beam_pipeline.dataset import SCHEMA, SPLITS, assign_split, build_dataset, pair_id
+from beam_pipeline.dataset import SCHEMA, SPLITS, build_dataset, pair_id
 from beam_pipeline.records import Pair
 
 SHAPES = ("Circle", "Square", "Triangle", "Dot", "Star", "Arrow", "Line", "Text")
-LICENSES = ("MIT", "Apache-2.0", "CC-BY-NC-SA-4.0", None)
+LICENSES = ("MIT", "Apache-2.0", "CC-BY-NC-SA-4.0", "unknown")
 FLAVORS = ("manimce", "manimgl", "both")
 SKIPPED = {"too_large": 2, "not_manim": 7}
 EXTRA = {"query": "manim", "pipeline_version": "0.1.0"}
@@ -38,7 +38,7 @@ def _code(seed: str, blocks: int = 6) -> str:
     return "\n".join(lines)
 
 
-def _pair(repo: str, path: str, k: int, *, blob: str, license: str | None, **kw: object) -> Pair:
+def _pair(repo: str, path: str, k: int, *, blob: str, license: str, **kw: object) -> Pair:
     fields = {
         "input": f"Show shape {k} of {path} in {repo}",
         "output": _code(f"{repo}/{path}/{k}"),
@@ -60,10 +60,8 @@ REPOS = [f"dev{r:02d}/manim-demo" for r in range(24)]  # all three splits occur
 
 
 def _near_dup_repos() -> tuple[str, str]:
-    """Two corpus repositories that fall into different splits under the default seed."""
-    first = REPOS[0]
-    other = next(r for r in REPOS if assign_split(r) != assign_split(first))
-    return first, other
+    """Two corpus repositories: A holds a pair, B a near copy of it."""
+    return REPOS[0], REPOS[1]
 
 
 def _corpus() -> list[Pair]:
@@ -150,10 +148,11 @@ def test_builds_are_byte_identical_and_reruns_rewrite_nothing(built, tmp_path: P
 def test_no_repository_in_two_splits(built) -> None:
     dataset, stats = built
     splits_of = defaultdict(set)
+    table = json.loads((dataset / "stats.json").read_text())["split"]["assignment"]
     for split in SPLITS:
         for row in _rows(dataset, split):
             splits_of[row["repo"]].add(split)
-            assert split == assign_split(row["repo"])
+            assert split == table[row["repo"]]
     assert all(len(s) == 1 for s in splits_of.values())
     assert all(stats.splits[s] > 0 for s in SPLITS), "the corpus exercises every split"
 
@@ -166,7 +165,7 @@ def test_near_duplicates_never_cross_splits(built, tmp_path: Path) -> None:
     rep = rows[f"{a}/scenes/intro.py:1"]
     same_repo = rows[f"{a}/zz/near.py:1"]
     assert same_repo["cluster"] == rep["id"] == rep["cluster"]  # kept, in A's split
-    assert f"{b}/vendored/near.py:1" not in rows  # it would have leaked into B's split
+    assert f"{b}/vendored/near.py:1" not in rows  # it could have leaked into B's split
     assert stats.duplicates["near"] == 1
 
     # Scope "all": only the representative of a cluster stays.
@@ -198,9 +197,9 @@ def test_license_allow_list(tmp_path: Path) -> None:
 
     with_unknown = build_dataset(_corpus(), str(tmp_path / "u"), licenses=frozenset({"MIT", "unknown"}))  # fmt: skip
     assert set(with_unknown.by_license) == {"MIT", "unknown"}
-    assert all(r["license"] in ("MIT", None) for r in _rows(tmp_path / "u" / "dataset"))
+    assert all(r["license"] in ("MIT", "unknown") for r in _rows(tmp_path / "u" / "dataset"))
     stats = json.loads((tmp_path / "u" / "dataset" / "stats.json").read_text())
-    removed = Counter(p.license for p in _corpus() if p.license not in ("MIT", None))
+    removed = Counter(p.license for p in _corpus() if p.license not in ("MIT", "unknown"))
     assert stats["license_filter"]["removed"] == dict(sorted(removed.items()))
     assert with_unknown.license_removed == sum(removed.values())
 
@@ -284,7 +283,8 @@ def test_datasets_loads_the_card_and_the_shards(built, tmp_path: Path, monkeypat
 
 def test_plots_are_deterministic_pngs(built) -> None:
     dataset, _ = built
-    for name in ("output_lines.png", "flavors.png"):
+    for name in ("output_lines.png", "flavors.png", "input_words.png", "splits_licenses.png",
+                 "repositories.png"):
         data = (dataset / "plots" / name).read_bytes()
         assert data.startswith(b"\x89PNG\r\n\x1a\n")
         assert b"matplotlib" not in data.lower()  # no Software chunk
@@ -317,7 +317,77 @@ def test_gs_output_matches_local(built, gcs_emulator: GcsEmulator) -> None:  # n
 
 
 def test_pair_id_is_stable() -> None:
-    p = _pair("a/b", "x.py", 1, blob="f" * 40, license=None)
+    p = _pair("a/b", "x.py", 1, blob="f" * 40, license="unknown")
     assert pair_id(p) == pair_id(dataclasses.replace(p, commit="0" * 40, blob="1" * 40))
     assert pair_id(p) != pair_id(dataclasses.replace(p, input="other"))
     assert len(pair_id(p)) == 16
+
+
+def test_sources_filter_and_repository_table(tmp_path: Path) -> None:
+    corpus = [
+        dataclasses.replace(p, source=("user", "library", "test")[k % 3])
+        for k, p in enumerate(_corpus())
+    ]
+    default = build_dataset(corpus, str(tmp_path / "d"))
+    rows = _rows(tmp_path / "d" / "dataset")
+    assert {r["source"] for r in rows} == {"user"} and rows
+    doc = json.loads((tmp_path / "d" / "dataset" / "stats.json").read_text())
+    assert doc["source_filter"]["keep"] == ["user"]
+    assert set(doc["source_filter"]["removed"]) == {"library", "test"}
+    everything = build_dataset(corpus, str(tmp_path / "all"),
+                               sources=frozenset({"user", "library", "test"}))
+    assert everything.rows > default.rows
+    doc = json.loads((tmp_path / "all" / "dataset" / "stats.json").read_text())
+    assert set(doc["by_source"]) == {"user", "library", "test"}
+    # The card lists every repository with its commit, license, split and source mix.
+    card = (tmp_path / "all" / "dataset" / "README.md").read_text()
+    table = doc["by_repository"]
+    assert set(table) == {r["repo"] for r in _rows(tmp_path / "all" / "dataset")}
+    for repo, entry in table.items():
+        line = next(x for x in card.splitlines() if x.startswith(f"| [{repo}]"))
+        assert entry["commit"][:12] in line and f"| {entry['split']} |" in line
+        assert f"| {entry['rows']} |" in line and entry["license"] in line
+
+
+def test_splits_hold_their_share_of_rows(built) -> None:
+    dataset, stats = built
+    total = sum(stats.splits.values())
+    for split in ("validation", "test"):
+        assert 0.05 <= stats.splits[split] / total <= 0.15, stats.splits
+
+
+def test_splits_stay_put_when_the_corpus_grows(tmp_path: Path) -> None:
+    build_dataset(_corpus(), str(tmp_path))
+    first = json.loads((tmp_path / "dataset" / "stats.json").read_text())["split"]["assignment"]
+    grown = _corpus() + [
+        _pair(f"new{r}/manim-more", "a.py", k, blob=f"{r:040d}", license="MIT")
+        for r in range(6) for k in range(8)
+    ]
+    build_dataset(grown, str(tmp_path))
+    second = json.loads((tmp_path / "dataset" / "stats.json").read_text())["split"]["assignment"]
+    assert {r: second[r] for r in first} == first
+    assert len(second) == len(first) + 6
+
+
+def test_too_small_corpus_is_said_and_the_card_example_still_loads(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    pytest.importorskip("datasets")
+    two = [p for p in _corpus() if p.repo in REPOS[:2]]
+    stats = build_dataset(two, str(tmp_path / "out"))
+    empty = [s for s in SPLITS if stats.splits[s] == 0]
+    assert empty, stats.splits
+    dataset = tmp_path / "out" / "dataset"
+    doc = json.loads((dataset / "stats.json").read_text())
+    assert doc["split"]["note"] and all(s in doc["split"]["note"] for s in empty)
+    card = (dataset / "README.md").read_text()
+    assert doc["split"]["note"] in card
+    # The card's own loading example names only the splits that have data, and runs.
+    code = card.split("```python\n", 1)[1].split("```", 1)[0]
+    code = code.replace("path/to/this/dataset", str(dataset))
+    scope: dict = {}
+    exec(compile(code, "card", "exec"), scope)  # noqa: S102 - our own card's example
+    assert set(scope["ds"]) == {s for s in SPLITS if stats.splits[s]}

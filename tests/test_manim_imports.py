@@ -275,26 +275,36 @@ def test_cycles_and_flavor_both() -> None:
     assert flavors["e.py"] is None and flavors["f.py"] is None
 
 
-def test_local_manim_package_is_manim() -> None:
+def test_local_manim_package_is_manim_where_it_is_imported() -> None:
     files = {
         "manim/__init__.py": "from .scene.scene import *\n",
         "manim/scene/__init__.py": "",
-        "manim/scene/scene.py": "import numpy as np\nclass Scene: pass\n",
+        "manim/scene/scene.py": "import numpy as np\nfrom ..utils.color import RED\nclass Scene: pass\n",
         "manim/utils/color.py": "RED = '#FF0000'\n",
+        "manim/utils/logging.py": "import logging\n",
         "docs/conf.py": "import manim\n",
         "tests/test_scene.py": "from manim.scene.scene import Scene\n",
         "tools/unrelated.py": "import json\n",
         "vendor/manimlib/__init__.py": "",
         "vendor/manimlib/mobject.py": "import numpy\n",
+        "vendor/manimlib/scene.py": "from .mobject import *\n",
         "notes/manim/scratch.py": "import numpy\n",  # a folder, not a package
     }
     flavors = resolve(files)
+    # modules of the library that import the library (relatively or not) are Manim
+    assert flavors["manim/__init__.py"] == "manimce"
     assert flavors["manim/scene/scene.py"] == "manimce"
-    assert flavors["manim/utils/color.py"] == "manimce"
+    assert flavors["vendor/manimlib/scene.py"] == "manimgl"
+    # ... and so are the files importing it
     assert flavors["docs/conf.py"] == "manimce"
     assert flavors["tests/test_scene.py"] == "manimce"
+    # modules of the package that import nothing of Manim are not Manim code
+    assert flavors["manim/utils/color.py"] is None
+    assert flavors["manim/utils/logging.py"] is None
+    assert flavors["manim/scene/__init__.py"] is None
+    assert flavors["vendor/manimlib/mobject.py"] is None
+    assert flavors["vendor/manimlib/__init__.py"] is None
     assert flavors["tools/unrelated.py"] is None
-    assert flavors["vendor/manimlib/mobject.py"] == "manimgl"
     assert flavors["notes/manim/scratch.py"] is None
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import apache_beam as beam
 
 from .. import metrics
-from ..records import FilePairs, ManimFile, Pair
+from ..records import UNKNOWN_LICENSE, FilePairs, ManimFile, Pair
+from ..sources import USER
 from ._common import DEAD, dead_letter
 
 __all__ = ["ExtractCommentCodePairs"]
@@ -52,7 +53,8 @@ class _ExtractFn(beam.DoFn):
                 start_line=rp.start_line,
                 end_line=rp.end_line,
                 flavor=mf.flavor,
-                license=src.repo.license,
+                license=src.repo.license or UNKNOWN_LICENSE,
+                source=USER if rp.kind == "doc_example" else mf.role,
             )
             for rp in raw_pairs
         )

@@ -39,22 +39,27 @@ class _AnalyzeFn(beam.DoFn):
 
 def _resolve(item):
     from ..manim_imports import resolve_repository
+    from ..sources import classify_sources
 
     (full_name, _commit), pairs = item
-    verdicts = resolve_repository(dict(pairs))
+    facts = dict(pairs)
+    verdicts = resolve_repository(facts)
+    roles = classify_sources(facts, full_name)
     for path, flavor in verdicts.items():
-        yield (full_name, path), flavor
+        yield (full_name, path), (flavor, roles[path])
 
 
 class _JoinFn(beam.DoFn):
     def process(self, item):
         _key, grouped = item
-        flavors = [v for v in grouped["verdict"] if v]
+        verdicts = [v for v in grouped["verdict"] if v[0]]
         for f in grouped["file"]:
-            if flavors:
+            if verdicts:
+                flavor, role = verdicts[0]
                 metrics.count("files_manim")
-                metrics.count(f"files_manim.{flavors[0]}")
-                yield ManimFile(f, flavors[0])
+                metrics.count(f"files_manim.{flavor}")
+                metrics.count(f"files_source.{role}")
+                yield ManimFile(f, flavor, role)
             else:
                 metrics.count("files_not_manim")
 

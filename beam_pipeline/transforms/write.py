@@ -63,6 +63,7 @@ def _build_dataset(pairs: list, cfg: JobConfig, skipped: dict[str, int]) -> dict
         split_ratios=cfg.split_ratios,
         licenses=cfg.licenses,
         near_dup_threshold=cfg.near_dup_threshold,
+        sources=cfg.sources,
         skipped=skipped,
     )
     return stats.as_dict()

@@ -1,0 +1,2 @@
+from .palette import *
+from .helpers import *

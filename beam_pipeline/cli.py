@@ -331,6 +331,12 @@ def format_report(s: dict[str, Any]) -> str:
     else:
         dvc_line = "skipped (--skip_dvc)"
     ds = s.get("dataset") or {}
+    splits = ", ".join(
+        f"{k} {ds['splits'][k]}" for k in ("train", "validation", "test") if k in (ds.get("splits") or {})
+    )
+    source_filter = ds.get("source_filter") or {}
+    kept = ", ".join(source_filter.get("keep") or [])
+    left_out = ", ".join(f"{k} {v}" for k, v in (source_filter.get("removed") or {}).items()) or "none"
     lines = [
         "",
         "== Manim dataset run ==",
@@ -338,7 +344,10 @@ def format_report(s: dict[str, Any]) -> str:
         f"files listed         {s['files_listed']}",
         f"files fetched        {s['files_fetched']} (reused from raw/ {s['files_reused']})",
         f"kept as Manim        {s['files_manim']} ({flavors}); not Manim {s['files_not_manim']}",
-        f"pairs written        {s['pairs_extracted']} extracted; dataset rows {ds.get('rows', 'n/a')}",
+        f"pairs written        {s['pairs_extracted']} extracted; dataset rows {ds.get('rows', 'n/a')}"
+        + (f" ({splits})" if splits else ""),
+        *([f"dataset sources      kept {kept}; left out {left_out}"] if kept else []),
+        *([f"splits note          {ds['split']['note']}"] if (ds.get("split") or {}).get("note") else []),
         f"skipped by reason    {skipped}",
         f"GitHub requests      {requests}",
         f"GitHub retries       {retries}",

@@ -1148,7 +1148,7 @@ class _Extractor:
                 continue
             block = self._directive_block(ln, len(m.group(1).expandtabs()), last)
             if block is None:
-                self.stats["doc_example_empty"] += 1
+                self.stats["doc_example_incomplete"] += 1
                 continue
             start, end = block
             if end - start + 1 > self.max_lines:
@@ -1196,11 +1196,10 @@ class _Extractor:
             i += 1
         if end < start:
             return None
-        if end == last and '"""' in self.lines[end - 1] or "'''" in self.lines[end - 1]:
-            end -= 1  # the closing quotes share the last code line: leave it out
-            while end >= start and not self.lines[end - 1].strip():
-                end -= 1
-        return (start, end) if end >= start else None
+        closing = self.lines[end - 1]
+        if end == last and ('"""' in closing or "'''" in closing):
+            return None  # the closing quotes share the last code line: no whole example
+        return start, end
 
     def _example_intro(self, doc_first: int, directive: int, doc: str) -> str | None:
         """The paragraph before the directive, else the docstring's summary."""

@@ -36,11 +36,13 @@ class _Tally:
         self.verbatim = 0
         self.verbatim_checked = 0
         self.input_is_code = 0
+        self.short_input = 0
 
-    def add(self, parsed: bool, verbatim: bool | None, code: bool) -> None:
+    def add(self, parsed: bool, verbatim: bool | None, code: bool, short: bool) -> None:
         self.pairs += 1
         self.parse_ok += parsed
         self.input_is_code += code
+        self.short_input += short
         if verbatim is not None:
             self.verbatim_checked += 1
             self.verbatim += verbatim
@@ -55,6 +57,7 @@ class _Tally:
             "verbatim": frac(self.verbatim, self.verbatim_checked),
             "verbatim_checked": self.verbatim_checked,
             "input_is_code": frac(self.input_is_code, self.pairs),
+            "input_under_3_words": frac(self.short_input, self.pairs),
         }
 
 
@@ -87,6 +90,7 @@ def quality_report(output_dir: str | Path) -> dict[str, Any]:
     total = _Tally()
     by_kind: dict[str, _Tally] = defaultdict(_Tally)
     by_flavor: dict[str, _Tally] = defaultdict(_Tally)
+    by_source: dict[str, _Tally] = defaultdict(_Tally)
     seen: Counter[tuple[str, str]] = Counter()
     files = bad_files = empty_files = raw_missing = 0
     processed = root / "processed"
@@ -116,10 +120,11 @@ def quality_report(output_dir: str | Path) -> dict[str, Any]:
                     verbatim = snippet(text, start, end) == out
                 else:
                     verbatim = False
-            flags = (parses(out), verbatim, looks_like_code(inp))
+            flags = (parses(out), verbatim, looks_like_code(inp), len(inp.split()) < 3)
             total.add(*flags)
             by_kind[str(item.get("kind"))].add(*flags)
             by_flavor[str(item.get("flavor"))].add(*flags)
+            by_source[str(item.get("source"))].add(*flags)
     duplicates = sum(n - 1 for n in seen.values())
     report = total.as_dict()
     report.update(
@@ -132,6 +137,7 @@ def quality_report(output_dir: str | Path) -> dict[str, Any]:
             "duplicate_rate": round(duplicates / total.pairs, 4) if total.pairs else None,
             "by_kind": {k: v.as_dict() for k, v in sorted(by_kind.items())},
             "by_flavor": {k: v.as_dict() for k, v in sorted(by_flavor.items())},
+            "by_source": {k: v.as_dict() for k, v in sorted(by_source.items())},
         }
     )
     return report
@@ -154,13 +160,14 @@ def _print(report: dict[str, Any]) -> None:
     print(f"outputs verbatim: {_fmt(report['verbatim'])} of {report['verbatim_checked']} "
           f"checked ({report['raw_missing']} without raw file)")
     print(f"inputs that are code: {_fmt(report['input_is_code'])}")
+    print(f"inputs under 3 words: {_fmt(report['input_under_3_words'])}")
     print(f"duplicate (input, output): {_fmt(report['duplicate_rate'])}")
-    columns = ("pairs", "parse_ok", "verbatim", "input_is_code")
-    for title in ("by_kind", "by_flavor"):
+    columns = ("pairs", "parse_ok", "verbatim", "input_is_code", "input_under_3_words")
+    for title in ("by_kind", "by_flavor", "by_source"):
         print(f"\n{title.replace('_', ' ')}:")
-        print("  " + f"{'':18}" + "".join(f"{c:>15}" for c in columns))
+        print("  " + f"{'':18}" + "".join(f"{c:>20}" for c in columns))
         for name, row in report[title].items():
-            print("  " + f"{name:18}" + "".join(f"{_fmt(row[c]):>15}" for c in columns))
+            print("  " + f"{name:18}" + "".join(f"{_fmt(row[c]):>20}" for c in columns))
 
 
 def main(argv: list[str] | None = None) -> int:

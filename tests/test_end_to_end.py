@@ -105,15 +105,44 @@ def test_every_pair_is_verbatim_parses_and_carries_metadata(first_run, expected)
         for pair in json.loads(jf.read_text()):
             total += 1
             assert set(pair) >= {"input", "output", "kind", "repo", "path", "commit", "blob",
-                                 "start_line", "end_line", "flavor", "license"}
+                                 "start_line", "end_line", "flavor", "license", "source"}
             assert (pair["repo"], pair["path"]) == (f"{owner}/{repo}", path)
             assert pair["flavor"] == meta["manim"][path]
             assert pair["license"] == meta["license"]
-            code = textwrap.dedent("".join(lines[pair["start_line"] - 1 : pair["end_line"]]))
+            want_source = "user" if pair["kind"] == "doc_example" else (
+                meta.get("sources", {}).get(path, "user"))
+            assert pair["source"] == want_source, (key, pair)
+            code = "".join(lines[pair["start_line"] - 1 : pair["end_line"]])
+            code = textwrap.dedent(code.replace("\r\n", "\n"))  # verbatim modulo line endings
             assert pair["output"] == code.rstrip("\r\n"), (key, pair)
+            assert "\r" not in pair["output"]
             ast.parse(pair["output"])
             assert pair["input"].strip() and not pair["input"].startswith("#")
     assert total >= 100
+
+
+def test_default_dataset_is_user_code_with_documentation_examples(first_run, expected):
+    cwd, proc = first_run
+    dataset = cwd / "out" / "dataset"
+    rows = [json.loads(line) for f in sorted((dataset / "data").glob("*.jsonl"))
+            for line in f.read_text().splitlines()]
+    assert rows and {r["source"] for r in rows} == {"user"}
+    library = {(name, path) for name, repo in expected["repos"].items()
+               for path, src in repo.get("sources", {}).items() if src != "user"}
+    assert all(r["kind"] == "doc_example" for r in rows if (r["repo"], r["path"]) in library)
+    examples = [r for r in rows if r["kind"] == "doc_example"]
+    assert {r["output"].split("(")[0] for r in examples} >= {
+        "from manim_chemkit import Molecule\n\nclass WaterMolecule",
+    }
+    stats = json.loads((dataset / "stats.json").read_text())
+    assert set(stats["source_filter"]["removed"]) == {"library", "test"}
+    assert "left out library" in proc.stdout
+    # no dangling docstring sections, no labels, no CRLF
+    assert not any(r["input"].rstrip().endswith(("--", "Examples", "Tests:")) for r in rows)
+    assert stats["input_length"]["under_3_words"] <= 0.15
+    # the bundled sample is big enough for three non-empty splits, each a whole repository
+    assert all(stats["splits"][s] > 0 for s in ("train", "validation", "test")), stats["splits"]
+    assert len({r["repo"] for r in rows}) == sum(stats["repositories"].values())
 
 
 def test_dataset_and_dvc_snapshot_restore_byte_exact(first_run, tmp_path):

@@ -715,3 +715,247 @@ def test_snippet_matches_textwrap_dedent_for_lf() -> None:
         for e in range(s, len(lines) + 1):
             expected = textwrap.dedent("".join(lines[s - 1 : e])).removesuffix("\n")
             assert snippet(text, s, e) == expected
+
+
+# -- whole steps -----------------------------------------------------------------------
+
+VIDEO = '''\
+class Sums(Scene):
+    def construct(self):
+        # Show the sums
+        a = MathTex("1 + 2")
+        b = MathTex("= 3").next_to(a, RIGHT)
+
+        self.play(Write(a), Write(b))
+        self.wait()
+
+        dots = VGroup(*[Dot() for _ in range(3)])
+        self.play(Create(dots))
+
+        # Test
+        x = 1
+
+        # Fade everything out
+        # self.play(FadeOut(a))
+        self.play(FadeOut(a), FadeOut(b))
+
+        self.wait(2)
+        # Move the dots
+        for d in dots:
+            # each dot on its own
+            d.shift(UP)
+        self.play(dots.animate.shift(UP))
+
+        def helper():
+            return dots
+
+        self.add(helper())
+'''
+
+
+def _range(pairs: list[RawPair], text: str) -> tuple[int, int]:
+    (p,) = [p for p in pairs if p.input == text]
+    return p.start_line, p.end_line
+
+
+def test_a_step_goes_on_across_blank_lines_with_the_objects_it_built() -> None:
+    pairs = extract_pairs(VIDEO)
+    check_contract(VIDEO, pairs)
+    # built, blank line, played, waited; the next paragraph builds something else
+    assert _range(pairs, "Show the sums") == (4, 8)
+    assert _range(pairs, "Fade everything out") == (18, 20)  # commented-out code is no boundary
+    # the loop, its nested comment's own pair, the play; the nested def is unrelated
+    assert _range(pairs, "Move the dots") == (22, 25)
+    assert _range(pairs, "each dot on its own") == (24, 24)
+    # a label is no instruction, but it still ends the step before it
+    assert all(p.start_line > 14 or p.end_line < 14 for p in pairs)
+
+
+def test_a_step_stops_at_a_definition_outside_functions_and_at_the_end_of_its_block() -> None:
+    text = textwrap.dedent("""\
+        # Make the palette
+        BLUE_ISH = "#3b82f6"
+        RED_ISH = "#f87171"
+
+        PALETTE = [BLUE_ISH, RED_ISH]
+
+
+        def shade(color):
+            return color
+
+
+        class A:
+            def f(self):
+                if self.ok:
+                    # Grow the circle
+                    self.c.scale(2)
+
+                    self.play(Create(self.c))
+                self.done = True
+    """)
+    pairs = extract_pairs(text)
+    check_contract(text, pairs)
+    assert _range(pairs, "Make the palette") == (2, 5)
+    assert _range(pairs, "Grow the circle") == (16, 16)  # self.c is not bound by the step
+
+
+def test_a_step_binds_attributes_too() -> None:
+    text = textwrap.dedent("""\
+        def construct(self):
+            # Build the circle
+            self.circle = Circle()
+
+            self.play(Create(self.circle))
+            self.wait()
+
+            self.play(FadeIn(Square()))
+    """)
+    assert _range(extract_pairs(text), "Build the circle") == (3, 6)
+
+
+def test_a_long_step_ends_at_the_last_paragraph_that_fits() -> None:
+    paragraphs = [
+        f"    m{k} = Square()\n    m{k}.shift(RIGHT)\n    self.play(Create(m{k}), m0.animate.scale(1))\n"
+        for k in range(6)
+    ]
+    text = "def f(self):\n    # Draw six squares\n" + "\n".join(paragraphs)
+    pairs = extract_pairs(text, max_output_lines=10)
+    check_contract(text, pairs)
+    assert _range(pairs, "Draw six squares") == (3, 9)  # two paragraphs, not cut mid-way
+    # a first paragraph longer than the limit ends at a statement boundary
+    one = "def f(self):\n    # Set many values\n" + "".join(f"    v{k} = {k}\n" for k in range(20))
+    assert _range(extract_pairs(one, max_output_lines=5), "Set many values") == (3, 7)
+    # a definition longer than the limit is skipped, never truncated
+    pairs, stats = extract_pairs_with_stats(
+        "# Define f\ndef f():\n" + "    x = 1\n" * 20, max_output_lines=5
+    )
+    assert pairs == [] and stats["too_long"] == 1
+
+
+# -- informative inputs -------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("comment", "reason"),
+    [
+        ("Setup", "label"), ("Test", "label"), ("psi", "label"), ("Part 2", "separator"),
+        ("Title", "label"), ("A circle.", "label"),
+        ("Why does this need a wait?", "question"), ("does this even work?", "question"),
+        ("lol this took me forever", "chatter"), ("magic number, don't ask", "chatter"),
+        ("just for debugging, can delete", "debug"), ("uncomment to render faster", "debug"),
+        ("TODO: fix the colours", "todo"), ("FIXME", "todo"),
+        ("copied from https://example.com/x", "credit"), ("Thanks to @someone for this", "credit"),
+        ("── Phase 2 ──", "separator"), ("##### Helpers #####", "label"),
+    ],
+)
+def test_uninformative_comments_give_no_pair(comment: str, reason: str) -> None:
+    pairs, stats = extract_pairs_with_stats(f"# {comment}\nx = Circle()\n")
+    assert pairs == [], comment
+    assert stats.get(reason, 0) + stats.get(f"uninformative.{reason}", 0) >= 1, stats
+
+
+@pytest.mark.parametrize(
+    ("comment", "kept"),
+    [
+        ("Show angle", "Show angle"),
+        ("Fade out title", "Fade out title"),
+        ("1. Create the axes", "Create the axes"),
+        ("Step 3: Draw the graph", "Draw the graph"),
+        ("── 2) Move the dot ──", "Move the dot"),
+        ("Draw the curve (see https://example.com/curves)", "Draw the curve"),
+        ("Based on the value of t, rotate the arrow", "Based on the value of t, rotate the arrow"),
+    ],
+)
+def test_instructions_are_kept_and_undecorated(comment: str, kept: str) -> None:
+    (pair,) = extract_pairs(f"# {comment}\nx = Circle()\n")
+    assert pair.input == kept
+
+
+def test_credit_and_todo_lines_leave_the_description() -> None:
+    text = "# Draw the unit circle\n# Adapted from the manim docs\n# TODO: thicker\nc = Circle()\n"
+    (pair,) = extract_pairs(text)
+    assert pair.input == "Draw the unit circle"
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        "Draw a grid of dots.\n\nParameters\n----------\nn : int\n    How many.",
+        "Draw a grid of dots.\n\nArgs:\n    n: how many.\n\nReturns:\n    The grid.",
+        "Draw a grid of dots.\n\n:param n: how many\n:returns: the grid",
+        "Draw a grid of dots.\n\nTests:\n    grid(3) has 9 dots",
+        "Draw a grid of dots.\n\nExamples\n--------\n>>> grid(2)",
+    ],
+)
+def test_docstring_inputs_stop_before_their_sections(doc: str) -> None:
+    text = f'def grid(n):\n    """{doc}\n    """\n    return n\n'
+    pairs = [p for p in extract_pairs(text) if p.kind == "docstring"]
+    assert [p.input for p in pairs] == ["Draw a grid of dots."]
+
+
+# -- documentation examples ------------------------------------------------------------
+
+DOCUMENTED = '''\
+class Arc2(VMobject):
+    """A circular arc.
+
+    Examples
+    --------
+    .. manim:: ArcExample
+        :save_last_frame:
+
+        class ArcExample(Scene):
+            def construct(self):
+                self.add(Arc(angle=PI))
+
+    The next example moves a dot along an arc, its quotes closing on its last line:
+
+    .. manim:: DotOnArc
+
+        class DotOnArc(Scene):
+            def construct(self):
+                arc = Arc(angle=PI)
+                dot = Dot()
+                self.play(MoveAlongPath(dot, arc))"""
+
+
+def escaped():
+    """Shown with escapes.
+
+    .. manim:: Escaped
+
+        class Escaped(Scene):
+            def construct(self):
+                self.add(MathTex("\\\\frac{1}{2}"))
+    """
+
+
+def raw():
+    r"""Shown raw.
+
+    A raw docstring keeps its backslashes, so its example is verbatim.
+
+    .. manim:: Raw
+
+        class Raw(Scene):
+            def construct(self):
+                self.add(MathTex(r"\\frac{1}{2}"))
+    """
+'''
+
+
+def test_documentation_examples_become_pairs() -> None:
+    pairs, stats = extract_pairs_with_stats(DOCUMENTED)
+    check_contract(DOCUMENTED, pairs)
+    examples = {p.output.split("(")[0]: p for p in pairs if p.kind == "doc_example"}
+    assert set(examples) == {"class ArcExample", "class Raw"}
+    # the paragraph introducing an example, else the documented object's summary
+    assert examples["class ArcExample"].input == "A circular arc."
+    assert examples["class Raw"].input == (
+        "A raw docstring keeps its backslashes, so its example is verbatim."
+    )
+    assert examples["class ArcExample"].site_line == 6
+    assert (examples["class ArcExample"].start_line, examples["class ArcExample"].end_line) == (9, 11)
+    # closing quotes on the last code line: no whole example can be cut out verbatim
+    assert stats["doc_example_incomplete"] == 1
+    # a non-raw docstring whose code has escapes says something else than its source
+    assert stats["doc_example_escapes"] == 1

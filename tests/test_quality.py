@@ -93,6 +93,7 @@ def test_quality_report(tmp_path: Path) -> None:
         "verbatim": 0.0,
         "verbatim_checked": 1,
         "input_is_code": 1.0,
+        "input_under_3_words": 1.0,  # its input is code: "self.play(Write(title))"
     }
 
 

@@ -41,7 +41,7 @@ import textwrap
 import tokenize
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -440,6 +440,7 @@ class Score:
 
     overall: dict[str, Any]
     user: dict[str, Any]
+    dataset: dict[str, Any] | None
     by_kind: dict[str, dict[str, Any]]
     by_source: dict[str, dict[str, Any]]
     by_tag: dict[str, dict[str, Any]]
@@ -450,6 +451,7 @@ class Score:
         return {
             "overall": self.overall,
             "user": self.user,
+            "dataset": self.dataset,
             "by_kind": self.by_kind,
             "by_source": self.by_source,
             "by_tag": self.by_tag,
@@ -493,10 +495,28 @@ def score(
             out.append(("user", ""))
         return out
 
+    # "dataset": what the default dataset would hold, when pairs say their source:
+    # the pairs marked user, scored against the sites labelled user (a pair from a
+    # site labelled library or test counts against precision).
+    has_sources = any(p.source for p in pairs)
+    dataset = _Tally()
+    dataset_pairs: dict[tuple[str, int, str], list[Emitted]] = defaultdict(list)
+
     for pair in pairs:
         site = match_site(pair, sites.get(pair.file, ()), lines.get(pair.file, ()))
         label = by_key.get((pair.file, site.line, site.kind)) if site else None
         got = [pair.start_line, pair.end_line]
+        if pair.source == "user":
+            dataset.pairs += 1
+            if label is None:
+                dataset.pairs_unlabelled += 1
+            elif label.source == "user" and label.useful:
+                dataset.pairs_useful += 1
+                dataset.pairs_ok += label.accepts(pair.start_line, pair.end_line)
+            elif label.source == "user":
+                dataset.pairs_useless += 1
+            if label is not None:
+                dataset_pairs[label.key].append(pair)
         for g in groups(label, pair):
             t = tallies[g]
             t.pairs += 1
@@ -548,6 +568,14 @@ def score(
     for label in labels:
         emitted = pairs_of.get(label.key, [])
         found = any(label.accepts(p.start_line, p.end_line) for p in emitted)
+        if label.source == "user":
+            kept = dataset_pairs.get(label.key, [])
+            if label.useful:
+                dataset.useful_sites += 1
+                dataset.useful_found += any(label.accepts(p.start_line, p.end_line) for p in kept)
+            else:
+                dataset.useless_sites += 1
+                dataset.useless_emitted += bool(kept)
         for g in groups(label, None):
             t = tallies[g]
             if label.useful:
@@ -579,6 +607,7 @@ def score(
     return Score(
         overall=tallies[("all", "")].figures(),
         user=tallies[("user", "")].figures(),
+        dataset=dataset.figures() if has_sources else None,
         by_kind=section("kind"),
         by_source=section("source"),
         by_tag=section("tag"),
@@ -663,6 +692,57 @@ def run_extractor(texts: Mapping[str, str], max_output_lines: int | None = None)
     return out
 
 
+def classify_files(texts: Mapping[str, str]) -> dict[str, str] | None:
+    """The pipeline's ``source`` of every file, or None if the pipeline has none.
+
+    The first folder under the labelled files folder is taken as the repository
+    (``manim-optics/manim_optics/lenses.py``: repository ``manim-optics``), as the
+    pipeline sees one repository at a time.
+    """
+    try:
+        from beam_pipeline.manim_imports import analyze_text
+        from beam_pipeline.sources import classify_sources
+    except ImportError:
+        return None
+    repos: dict[str, dict[str, str]] = defaultdict(dict)
+    for file, text in texts.items():
+        repo, _, rest = file.partition("/")
+        repos[repo][rest] = text
+    out = {}
+    for repo, files in repos.items():
+        facts = {path: analyze_text(path, text) for path, text in files.items()}
+        for path, source in classify_sources(facts, f"labelled/{repo}").items():
+            out[f"{repo}/{path}"] = source
+    return out
+
+
+def with_sources(
+    pairs: Sequence[Emitted], sources: Mapping[str, str], sites: Mapping[str, Sequence[Site]]
+) -> list[Emitted]:
+    """``pairs`` with the source the pipeline gives them, where they have none.
+
+    A documentation example is ``user`` code; any other pair has its file's source.
+    """
+    out = []
+    for p in pairs:
+        if not p.source and p.file in sources:
+            site = match_site(p, sites.get(p.file, ()))
+            example = p.kind == "doc_example" or (site is not None and site.kind == "doc_example")
+            p = replace(p, source="user" if example else sources[p.file])
+        out.append(p)
+    return out
+
+
+def source_errors(labels: Sequence[Label], sources: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Files whose pipeline source differs from their labelled source."""
+    out = []
+    for file, want in sorted(_file_source(labels).items()):
+        got = sources.get(file)
+        if got is not None and got != want:
+            out.append({"file": file, "expected": want, "got": got})
+    return out
+
+
 # ---------------------------------------------------------------------------
 # Report
 
@@ -698,8 +778,10 @@ def format_report(result: Score, counts: Mapping[str, Any]) -> str:
         "",
         head,
         row("all", result.overall),
-        row("source=user (default)", result.user),
+        row("labelled source=user", result.user),
     ]
+    if result.dataset is not None:
+        out.append(row("pair source=user", result.dataset))
     for title, section in (
         ("kind", result.by_kind),
         ("source", result.by_source),
@@ -708,17 +790,19 @@ def format_report(result: Score, counts: Mapping[str, Any]) -> str:
         out.append("")
         out += [row(f"{title}={k}", v) for k, v in section.items()]
     if result.source_agreement:
-        out += [
-            "",
-            "labelled source -> pair source: "
-            + ", ".join(f"{k}: {v}" for k, v in result.source_agreement.items()),
-        ]
+        same = sum(v for k, v in result.source_agreement.items() if len(set(k.split("->"))) == 1)
+        total = sum(result.source_agreement.values())
+        detail = ", ".join(f"{k}: {v}" for k, v in result.source_agreement.items())
+        out += ["", f"pair source = labelled source for {same} of {total} pairs ({detail})"]
     out += [
         "",
         "prec = acceptable pairs / pairs; recall = useful sites with an acceptable pair / "
         "useful sites;",
         "range = acceptable pairs / pairs at useful sites; useless = useless sites with any "
         "pair / useless sites.",
+        "labelled source=user: pairs at sites labelled user; pair source=user: the pairs the "
+        "pipeline marks user",
+        "(the default dataset), scored against the sites labelled user.",
     ]
     return "\n".join(out)
 
@@ -787,24 +871,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     sites = {f: find_sites(t, f) for f, t in texts.items()}
     lines = {f: split_lines(t) for f, t in texts.items()}
     pairs = run_extractor(texts, args.max_output_lines)
+    sources = classify_files(texts)
+    if sources is not None:
+        pairs = with_sources(pairs, sources, sites)
     result = score(labels, pairs, sites, lines)
+    wrong_sources = source_errors(labels, sources or {})
     limit = args.max_output_lines or default_max_output_lines()
     if limit:
         counts["max_output_lines"] = limit
         counts["useful_sites_over_limit"] = sum(
             label.useful and label.last_min - label.first + 1 > limit for label in labels
         )
-    payload = {"labels": counts, **result.as_dict()}
+    payload = {"labels": counts, **result.as_dict(), "file_source_errors": wrong_sources}
     if args.json and args.json != "-":
         Path(args.json).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     if args.json == "-":
         print(json.dumps(payload, indent=2))
     else:
         print(format_report(result, counts))
-    if args.show_errors and result.errors:
-        print(
-            "\n" + format_errors(result.errors), file=sys.stdout if args.json != "-" else sys.stderr
-        )
+    if args.json != "-" and sources is not None:
+        n_files = len(_file_source(labels))
+        print(f"file source (pipeline vs labels): {len(wrong_sources)} of {n_files} files differ")
+    if args.show_errors:
+        stream = sys.stdout if args.json != "-" else sys.stderr
+        if result.errors:
+            print("\n" + format_errors(result.errors), file=stream)
+        for e in wrong_sources:
+            print(
+                f"wrong_source    {e['file']:<58} want {e['expected']} got {e['got']}", file=stream
+            )
     return 0
 
 

@@ -129,6 +129,40 @@ def test_score_arithmetic():
     ]
 
 
+def test_dataset_figures_count_what_the_pipeline_marks_user():
+    labels = [
+        _label(7, first=9, lo=12, hi=12),
+        _label(13, useful=False),
+        _label(15, first=16, lo=16, hi=16),
+        _label(20, "docstring", first=19, lo=28, hi=28, source="library"),
+    ]
+    user = [
+        sp.Emitted("demo.py", "comment", 9, 12, 7, "", "user"),  # acceptable
+        sp.Emitted("demo.py", "comment", 14, 16, 13, "", "user"),  # useless site
+        sp.Emitted("demo.py", "docstring", 19, 28, 20, "", "user"),  # library code kept
+    ]
+    left_out = [sp.Emitted("demo.py", "comment", 16, 16, 15, "", "library")]  # not in the dataset
+    sites = {"demo.py": sp.find_sites(SCENE, "demo.py")}
+    d = sp.score(labels, user + left_out, sites).dataset
+    assert (d["pairs"], d["pairs_acceptable"], d["pairs_at_useful_sites"]) == (3, 1, 1)
+    assert d["precision"] == round(1 / 3, 4)
+    assert d["recall"] == 0.5  # the site at 15 only gave a pair the dataset drops
+    assert d["useless_emitted"] == 1.0
+    assert sp.score(labels, [sp.replace(p, source="") for p in user], sites).dataset is None
+
+
+def test_with_sources_and_source_errors():
+    sites = {"demo.py": sp.find_sites(SCENE, "demo.py")}
+    pairs = [_pair("comment", 9, 12, 7), _pair("doc_example", 25, 27, 20)]
+    got = sp.with_sources(pairs, {"demo.py": "library"}, sites)
+    assert [p.source for p in got] == ["library", "user"]
+    labels = [_label(7, first=9, lo=12, hi=12), _label(22, "doc_example", first=25, lo=27, hi=27)]
+    assert sp.source_errors(labels, {"demo.py": "library"}) == [
+        {"file": "demo.py", "expected": "user", "got": "library"}
+    ]
+    assert sp.source_errors(labels, {"demo.py": "user"}) == []
+
+
 def test_empty_denominators_give_none():
     result = sp.score([], [], {})
     assert result.overall["precision"] is None
@@ -322,7 +356,7 @@ def test_bundled_labels_are_well_formed_and_cover_every_site():
     texts = sp.read_files(sp.DEFAULT_FILES)
     labels = sp.load_labels(sp.DEFAULT_LABELS)
     assert sp.check_labels(labels, texts) == []
-    assert {label.file for label in labels} == set(texts)
+    assert {label.file for label in labels} == {f for f, t in texts.items() if sp.find_sites(t)}
     counts = sp.label_counts(labels)
     kinds = counts["by_kind"]
     comment_and_doc = sum(
@@ -344,4 +378,5 @@ def test_runs_on_the_extractor(tmp_path):
     overall = figures["overall"]
     assert overall["pairs"] > 0
     assert 0 <= overall["precision"] <= 1 and 0 <= overall["recall"] <= 1
-    assert overall["pairs_unlabelled"] == 0  # every place the extractor reads is labelled
+    assert set(figures) >= {"overall", "user", "dataset", "by_kind", "by_source", "by_tag"}
+    assert isinstance(figures["file_source_errors"], list)

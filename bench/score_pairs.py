@@ -1,6 +1,7 @@
 """Score the pair extractor against the hand-labelled sites of bench/labelled/.
 
-    python bench/score_pairs.py [--json [PATH]] [--labels PATH] [--show-errors] [--check]
+    python bench/score_pairs.py [--json [PATH]] [--labels PATH] [--files DIR]
+                                [--show-errors] [--check] [--max-output-lines N]
 
 Every comment block, inline comment, docstring and ``.. manim::`` directive of the
 files under ``bench/labelled/files/`` is labelled in ``bench/labelled/labels.jsonl``
@@ -20,7 +21,10 @@ comes from, and reports:
 
 overall, by kind, by source, by tag, and for ``source == "user"`` alone (what the
 dataset keeps by default). A range is acceptable when ``start_line == first`` and
-``last_min <= end_line <= last_max``.
+``last_min <= end_line <= last_max``. When ``beam_pipeline.sources`` exists, each
+top folder of the files is classified as one repository the way the pipeline does
+it: the "pair source=user" figures score the pairs it would keep by default, and
+files whose source differs from their labels are reported.
 
 Before scoring, the labels file is checked against the files (every site labelled
 exactly once, kinds agree, ranges inside the file, ``first <= last_min <=
@@ -163,6 +167,8 @@ def find_sites(text: str, file: str = "") -> list[Site]:
 
 @dataclass(frozen=True)
 class Label:
+    """One record of the labels file (fields: see RULES.md)."""
+
     file: str
     site_line: int
     kind: str

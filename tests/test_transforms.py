@@ -172,4 +172,5 @@ def test_write_json_writes_processed_dataset_and_errors(tmp_path):
     assert errors == [dead.to_json()]
     assert (tmp_path / "dataset" / "README.md").exists()
     stats = json.loads((tmp_path / "dataset" / "stats.json").read_text())
-    assert "too_large" in json.dumps(stats)
+    assert stats["skipped"] == {"too_large": 1}
+    assert stats["rows"] == 1 and stats["splits"]["train"] == 1

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import sys
 import time
 from datetime import UTC, datetime
@@ -23,6 +22,16 @@ _LOGGER = logging.getLogger("beam_pipeline")
 
 class UserError(Exception):
     """A problem the user can fix; printed as one line, exit code 2."""
+
+
+class RunRefused(Exception):
+    """The run finished but its outcome was not published (exit code 3): the new
+    dataset would be empty or lose more than half the rows (see --allow_shrink)."""
+
+
+class SnapshotFailed(Exception):
+    """The dataset was built but the DVC snapshot failed (exit code 1); the dataset
+    repository was left as it was."""
 
 
 def _offline_env(argv: list[str]) -> None:
@@ -39,8 +48,20 @@ def _offline_env(argv: list[str]) -> None:
     os.environ.setdefault("GCE_METADATA_IP", "127.0.0.1:9")
 
 
-def _full_parser():
-    """An argparse parser holding Beam's standard options and the job's."""
+_DESCRIPTION = (
+    "Build a (comment -> code) dataset from Manim code on GitHub with Apache Beam, then "
+    "commit a DVC snapshot of it. Offline demo: --runner=DirectRunner --github_api_url=emulator"
+)
+_EPILOG = (
+    "Apache Beam's standard options (--runner, --project, --region, --temp_location, "
+    "--direct_num_workers, ...) are accepted too: --help_beam lists them. Exit codes: 0 done, "
+    "1 the run or the DVC snapshot failed, 2 a flag or the set-up is wrong (nothing was done), "
+    "3 the new dataset was refused (empty or shrunk by more than half; see --allow_shrink)."
+)
+
+
+def _parser(beam_options: bool):
+    """The job's flags first; Beam's standard options after them when ``beam_options``."""
     from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
 
     from .options import ManimDatasetOptions
@@ -51,24 +72,45 @@ def _full_parser():
 
     parser = Parser(
         prog="python -m beam_pipeline",
-        description="Build a (comment -> code) dataset from Manim code on GitHub with Apache "
-        "Beam, then commit a DVC snapshot of it. Offline demo: "
-        "--runner=DirectRunner --github_api_url=emulator",
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
         allow_abbrev=False,
+        add_help=False,
     )
     ManimDatasetOptions._add_argparse_args(parser)
-    seen = {ManimDatasetOptions}
-    for cls in PipelineOptions.__subclasses__():
-        if cls not in seen:
-            seen.add(cls)
-            cls._add_argparse_args(parser)
+    h = parser.add_argument_group("help")
+    h.add_argument("-h", "--help", action="store_true", help="Show the job's flags and exit.")
+    h.add_argument("--help_beam", action="store_true",
+                   help="Show Apache Beam's standard options too and exit.")
+    if beam_options:
+        beam = parser.add_argument_group("Apache Beam's standard options")
+        seen = {ManimDatasetOptions}
+        for cls in PipelineOptions.__subclasses__():
+            if cls not in seen:
+                seen.add(cls)
+                cls._add_argparse_args(beam)
     return parser
 
 
+def _full_parser():
+    """An argparse parser holding the job's flags and Beam's standard options."""
+    return _parser(beam_options=True)
+
+
 def parse_args(argv: list[str]):
-    """Validate argv strictly (typos are errors); return Beam PipelineOptions."""
+    """Validate argv strictly (typos and bad values are errors); return Beam PipelineOptions.
+
+    ``--help`` prints the job's flags (every one with its default) and exits;
+    ``--help_beam`` adds Beam's standard options.
+    """
     from apache_beam.options.pipeline_options import PipelineOptions
 
+    if "--help_beam" in argv:
+        _full_parser().print_help()
+        raise SystemExit(0)
+    if "-h" in argv or "--help" in argv:
+        _parser(beam_options=False).print_help()
+        raise SystemExit(0)
     parser = _full_parser()
     _known, unknown = parser.parse_known_args(argv)
     flags = [u for u in unknown if u.startswith("-")]
@@ -94,12 +136,43 @@ def _make_runner(options):
 
 
 def _check_tools() -> None:
+    from .snapshot import find_tool
+
     for tool in ("git", "dvc"):
-        if shutil.which(tool) is None:
+        if find_tool(tool) is None:
             raise UserError(
-                f"{tool} is not installed or not on PATH; it is needed for the DVC snapshot "
-                "(install it, or pass --skip_dvc)"
+                f"{tool} is not installed (not next to {sys.executable} nor on PATH); it is "
+                "needed for the DVC snapshot (install it, or pass --skip_dvc)"
             )
+
+
+def _check_creatable(path: str, flag: str) -> None:
+    """``path`` is a folder, or can become one: without creating anything that stays."""
+    import tempfile
+
+    path = os.path.abspath(path)
+    if os.path.exists(path):
+        if not os.path.isdir(path):
+            raise UserError(f"{flag}={path} exists and is not a folder")
+        probe_in = path
+    else:
+        probe_in = os.path.dirname(path)
+        while not os.path.exists(probe_in):
+            probe_in = os.path.dirname(probe_in)
+        if not os.path.isdir(probe_in):
+            raise UserError(f"{flag}={path} cannot be created: {probe_in} is not a folder")
+    try:  # the only sure test of "can I create a folder here?" is to create one
+        os.rmdir(tempfile.mkdtemp(prefix=".write-probe-", dir=probe_in))
+    except OSError as e:
+        raise UserError(
+            f"{flag}={path} cannot be created or written: {e.strerror or e}"
+        ) from None
+
+
+def _check_dvc_paths(opts) -> None:
+    _check_creatable(opts.dvc_repo, "--dvc_repo")
+    if "://" not in opts.dvc_remote:
+        _check_creatable(opts.dvc_remote, "--dvc_remote")
 
 
 def _check_output(output: str) -> None:
@@ -118,21 +191,44 @@ def _check_output(output: str) -> None:
         raise UserError(f"output folder {output} is not writable: {e.strerror or e}") from None
 
 
-def _check_github(cfg, tokens: tuple[str, ...]) -> None:
-    """One free request (/rate_limit) before the crawl: reachability and credentials."""
+def _check_github(cfg, tokens: tuple[str, ...], bundled: bool = False) -> None:
+    """One free request (/rate_limit) before the crawl: reachability and credentials.
+
+    Without a token, says what that costs, with the limits the API itself reports
+    (GitHub: 60 core requests an hour, 10 search requests a minute); not for the
+    bundled emulator, whose limits are the demo's own.
+    """
     from .github import GitHubClient, GitHubError
     from .tokens import redact
 
     client = GitHubClient(cfg.github_api_url, tokens, timeout=10.0, max_retries=1,
                           backoff_base_s=0.2)
     try:
-        client.rate_limit()
+        limits = client.rate_limit()
+        if not tokens and not bundled and not cfg.token_secret:
+            _LOGGER.warning("%s", anonymous_warning(limits, cfg.token_env))
     except GitHubError as e:
         if e.reason == "bad_credentials":
             raise UserError(f"GitHub rejected the token in ${cfg.token_env} (401 Bad credentials)") from None
         raise UserError(f"GitHub API at {cfg.github_api_url} is not usable: {redact(str(e), tokens)}") from None
     finally:
         client.close()
+
+
+def anonymous_warning(limits: dict | None, token_env: str) -> str:
+    """The no-token warning, with the limits of this API (GitHub's when it reports none)."""
+
+    def limit(resource: str, default: int) -> int:
+        try:
+            return int(limits["resources"][resource]["limit"])  # type: ignore[index]
+        except (KeyError, TypeError, ValueError):
+            return default
+
+    return (
+        f"No GitHub token in ${token_env}: the crawl is unauthenticated and slow "
+        f"({limit('core', 60)} API requests per hour, {limit('search', 10)} search requests "
+        f"per minute). Set {token_env} to a token (no scopes needed for public repositories)."
+    )
 
 
 def _counters(result) -> dict[str, int]:
@@ -174,6 +270,8 @@ def build_summary(cfg, counters: dict[str, int], dataset_stats: dict | None, ela
         "files_not_manim": counters.get("files_not_manim", 0),
         "pairs_extracted": counters.get("pairs", 0),
         "pairs_skipped": _group(counters, "pairs_skipped."),
+        "pairs_redacted": counters.get("pairs_redacted", 0),
+        "redacted": _group(counters, "redacted."),
         "processed_written": counters.get("processed_written", 0),
         "processed_unchanged": counters.get("processed_unchanged", 0),
         "dead_letters": counters.get("dead_letters", 0),
@@ -182,12 +280,18 @@ def build_summary(cfg, counters: dict[str, int], dataset_stats: dict | None, ela
         "github_not_modified": counters.get("github.not_modified", 0),
         "github_retries": _group(counters, "github.retries."),
         "dataset": dataset_stats,
+        "refused": None,
         "counters": counters,
     }
 
 
 def run(argv: list[str] | None = None) -> dict[str, Any]:
-    """Run the job; returns the summary (also written to <output>/run/summary.json)."""
+    """Run the job; returns the summary (also written to <output>/run/summary.json).
+
+    Every check that can fail without doing work runs first, in this order: the
+    flags (while parsing), the date range, git and dvc, the DVC paths, the output
+    folder, then one request to the GitHub API.
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     _offline_env(argv)
     options = parse_args(argv)
@@ -198,6 +302,10 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
     from .tokens import read_tokens
 
     opts = options.view_as(ManimDatasetOptions)
+    try:
+        config_from_options(opts)  # cross-flag checks (date order), before anything starts
+    except ValueError as e:
+        raise UserError(str(e)) from None
     dataflow = cloud.is_dataflow(options)
     if dataflow:
         try:
@@ -205,10 +313,14 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
                 _LOGGER.warning("%s", warning)
         except cloud.LaunchError as e:
             raise UserError(str(e)) from None
+    if not opts.skip_dvc and (not dataflow or cloud.wants_wait(options)):
+        _check_tools()
+        _check_dvc_paths(opts)
     started_at = time.monotonic()
     started = datetime.now(UTC).isoformat(timespec="seconds")
     emulator = None
-    if opts.github_api_url == EMULATOR:
+    bundled = opts.github_api_url == EMULATOR
+    if bundled:
         from .emulator import FaultConfig, GitHubEmulator
 
         emulator = GitHubEmulator(
@@ -220,19 +332,25 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
         opts.github_api_url = emulator.url
         print(f"Started the bundled GitHub emulator at {emulator.url}", file=sys.stderr)
     try:
-        try:
-            cfg = config_from_options(opts)
-        except ValueError as e:
-            raise UserError(str(e)) from None
-        if not opts.skip_dvc and (not dataflow or cloud.wants_wait(options)):
-            _check_tools()
+        cfg = config_from_options(opts)
         _check_output(cfg.output)
         tokens = () if opts.github_token_secret else read_tokens(cfg.token_env)
-        _check_github(cfg, tokens)
+        _check_github(cfg, tokens, bundled=bundled)
         return _run_pipeline(options, opts, cfg, started, started_at)
     finally:
         if emulator is not None:
             emulator.stop()
+
+
+def _read_json(path: str) -> dict | None:
+    from .storage import read_bytes
+
+    try:
+        data = read_bytes(path)
+        doc = json.loads(data) if data else None
+    except (OSError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) else None
 
 
 def _run_pipeline(options, opts, cfg, started: str, started_at: float) -> dict[str, Any]:
@@ -241,10 +359,12 @@ def _run_pipeline(options, opts, cfg, started: str, started_at: float) -> dict[s
     from . import cloud
     from .metrics import PROGRESS_ENV, reset_progress
     from .pipeline import build_pipeline
-    from .storage import join, read_bytes, write_atomic, write_if_changed
+    from .storage import join, write_atomic, write_if_changed
+    from .transforms.write import REFUSED
 
     os.environ[PROGRESS_ENV] = str(opts.progress_interval_s)
     reset_progress()
+    previous_summary = _read_json(join(cfg.output, "run", "summary.json"))
     print(f"Crawling {cfg.github_api_url} for {cfg.query!r} into {cfg.output}", file=sys.stderr)
     p = beam.Pipeline(runner=_make_runner(options), options=options)
     build_pipeline(p, cfg)
@@ -271,16 +391,39 @@ def _run_pipeline(options, opts, cfg, started: str, started_at: float) -> dict[s
             f"GitHub rejected the token in ${cfg.token_env} during the run (401 Bad credentials): "
             f"{revoked} item(s) skipped, no DVC snapshot made; see {cfg.output}/run/errors.jsonl"
         )
-    stats_bytes = read_bytes(join(cfg.output, "dataset", "stats.json"))
-    dataset_stats = json.loads(stats_bytes) if stats_bytes else None
+    refused = None
+    if counters.get("dataset_refused"):
+        refused = _read_json(join(cfg.output, "run", REFUSED)) or {"reason": "refused", "stats": {}}
+        dataset_stats = refused.get("stats")
+    else:
+        dataset_stats = _read_json(join(cfg.output, "dataset", "stats.json"))
     summary = build_summary(cfg, counters, dataset_stats, time.monotonic() - started_at, started)
-    summary["dvc"] = None if opts.skip_dvc else _snapshot(opts, cfg, summary)
+    failure: Exception | None = None
+    if refused is not None:
+        from .funnel import explain_refusal
+
+        summary["refused"] = explain_refusal(refused, summary, previous_summary)
+        summary["dvc"] = None
+        failure = RunRefused(summary["refused"])
+    elif opts.skip_dvc:
+        summary["dvc"] = None
+    else:
+        from .snapshot import SnapshotError
+
+        try:
+            summary["dvc"] = _snapshot(opts, cfg, summary)
+        except SnapshotError as e:
+            summary["dvc"] = {"error": str(e), "committed": [], "pushed": False,
+                              "repo": os.path.abspath(opts.dvc_repo)}
+            failure = SnapshotFailed(f"DVC snapshot failed: {e}")
     summary["elapsed_s"] = round(time.monotonic() - started_at, 1)
     write_if_changed(
         join(cfg.output, "run", "summary.json"),
         (json.dumps(summary, indent=2, sort_keys=True) + "\n").encode(),
     )
     print(format_report(summary))
+    if failure is not None:
+        raise failure
     return summary
 
 
@@ -311,10 +454,31 @@ def _snapshot(opts, cfg, summary: dict[str, Any]) -> dict[str, Any]:
         "commit": result.commit,
         "tag": result.tag,
         "changed": result.changed,
+        "committed": list(result.committed),
         "pushed": result.pushed,
+        "pushed_files": result.pushed_files,
         "repo": os.path.abspath(opts.dvc_repo),
         "remote": result.remote,
     }
+
+
+def _dvc_line(dvc: dict[str, Any] | None, refused: bool) -> str:
+    if refused:
+        return "none (the new dataset was refused)"
+    if not dvc:
+        return "skipped (--skip_dvc)"
+    if dvc.get("error"):
+        return f"FAILED, nothing committed; {dvc['repo']} left as it was"
+    head = (dvc["commit"] or "-")[:12]
+    if dvc["committed"]:
+        what = f"committed {head}: {', '.join(dvc['committed'])}"
+        what += f" (new snapshot {dvc['tag']})" if dvc["changed"] else " (remote URL only)"
+    else:
+        what = f"no new commit (dataset unchanged, HEAD {head})"
+    pushed = dvc.get("pushed_files", 0)
+    what += (f"; pushed {pushed} file(s) to {dvc['remote']}" if pushed
+             else f"; nothing to push ({dvc['remote']} has every file)")
+    return what
 
 
 def format_report(s: dict[str, Any]) -> str:
@@ -323,13 +487,7 @@ def format_report(s: dict[str, Any]) -> str:
     requests = ", ".join(f"{k} {v}" for k, v in s["github_requests"].items()) or "none"
     requests += f"; 304 not modified {s['github_not_modified']}"
     retries = ", ".join(f"{k} {v}" for k, v in s["github_retries"].items()) or "none"
-    dvc = s.get("dvc")
-    if dvc:
-        dvc_line = f"{dvc['commit'][:12] if dvc['commit'] else '-'}" + (
-            f" (new snapshot {dvc['tag']})" if dvc["changed"] else " (unchanged, no new commit)"
-        )
-    else:
-        dvc_line = "skipped (--skip_dvc)"
+    dvc_line = _dvc_line(s.get("dvc"), bool(s.get("refused")))
     ds = s.get("dataset") or {}
     splits = ", ".join(
         f"{k} {ds['splits'][k]}" for k in ("train", "validation", "test") if k in (ds.get("splits") or {})
@@ -337,6 +495,7 @@ def format_report(s: dict[str, Any]) -> str:
     source_filter = ds.get("source_filter") or {}
     kept = ", ".join(source_filter.get("keep") or [])
     left_out = ", ".join(f"{k} {v}" for k, v in (source_filter.get("removed") or {}).items()) or "none"
+    redacted = ", ".join(f"{k} {v}" for k, v in s.get("redacted", {}).items()) or "none"
     lines = [
         "",
         "== Manim dataset run ==",
@@ -349,12 +508,15 @@ def format_report(s: dict[str, Any]) -> str:
         *([f"dataset sources      kept {kept}; left out {left_out}"] if kept else []),
         *([f"splits note          {ds['split']['note']}"] if (ds.get("split") or {}).get("note") else []),
         f"skipped by reason    {skipped}",
+        f"redacted             {redacted} (in {s.get('pairs_redacted', 0)} pairs)",
         f"GitHub requests      {requests}",
         f"GitHub retries       {retries}",
-        f"DVC commit           {dvc_line}",
+        f"DVC snapshot         {dvc_line}",
         f"elapsed              {s['elapsed_s']} s",
         f"output               {s['output']}",
     ]
+    if s.get("refused"):
+        lines.append(f"REFUSED              {s['refused']}")
     return "\n".join(lines)
 
 
@@ -367,6 +529,12 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except RunRefused as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 3
+    except SnapshotFailed as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -10,7 +10,19 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 
-__all__ = ["JobConfig", "config_from_options"]
+__all__ = [
+    "DEFAULT_MAX_INPUT_BYTES",
+    "DEFAULT_MAX_OUTPUT_BYTES",
+    "DEFAULT_MAX_PAIRS_PER_FILE",
+    "JobConfig",
+    "config_from_options",
+]
+
+# Bounds of one pair and of one file's share, in bytes of UTF-8 and in pairs: a prompt
+# of a few hundred tokens and code of a few thousand fit; a megabyte docstring does not.
+DEFAULT_MAX_INPUT_BYTES = 4 * 1024
+DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024
+DEFAULT_MAX_PAIRS_PER_FILE = 100
 
 
 @dataclass(frozen=True)
@@ -32,10 +44,14 @@ class JobConfig:
     request_timeout_s: float = 60.0
     crawl_threads: int = 16
     max_output_lines: int = 60
+    max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES
+    max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES
+    max_pairs_per_file: int = DEFAULT_MAX_PAIRS_PER_FILE
     split_ratios: tuple[float, float, float] = (0.8, 0.1, 0.1)
     licenses: frozenset[str] | None = None
     near_dup_threshold: float = 0.85
     sources: frozenset[str] = frozenset({"user"})
+    allow_shrink: bool = False
 
     def date_range(self) -> tuple[dt.date | None, dt.date | None]:
         def parse(text: str | None) -> dt.date | None:
@@ -62,6 +78,10 @@ def config_from_options(options) -> JobConfig:
                 dt.date.fromisoformat(value)
             except ValueError:
                 raise ValueError(f"--{flag} must be a date YYYY-MM-DD, got {value!r}") from None
+    if options.created_from and options.created_to and options.created_from > options.created_to:
+        raise ValueError(
+            f"--created_from={options.created_from} is after --created_to={options.created_to}"
+        )
     return JobConfig(
         github_api_url=options.github_api_url.rstrip("/"),
         output=_normalise_output(options.output),
@@ -80,8 +100,12 @@ def config_from_options(options) -> JobConfig:
         request_timeout_s=options.request_timeout_s,
         crawl_threads=options.crawl_threads,
         max_output_lines=options.max_output_lines,
+        max_input_bytes=options.max_input_bytes,
+        max_output_bytes=options.max_output_bytes,
+        max_pairs_per_file=options.max_pairs_per_file,
         split_ratios=tuple(options.split_ratios),
         licenses=licenses,
         near_dup_threshold=options.near_dup_threshold,
         sources=frozenset(options.sources),
+        allow_shrink=options.allow_shrink,
     )

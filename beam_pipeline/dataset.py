@@ -15,10 +15,10 @@ The steps, in this order and why:
    (comments and whitespace ignored). LSH candidates are checked against the estimated
    Jaccard similarity and joined with union-find; each cluster's representative is its
    smallest pair key and ``cluster`` is the representative's ``id``. With the default
-   ``near_dup_scope="cross_repo"`` the members that live in *another* repository than the
-   representative are dropped (copies across projects), and near-duplicates inside the
-   representative's repository are kept and share its ``cluster``; ``"all"`` keeps the
-   representative alone.
+   ``near_dup_scope="all"`` the representative alone is kept, whichever repository the
+   other members live in (a file of a thousand near-identical steps gives one row);
+   ``"cross_repo"`` drops only the members in *another* repository than the
+   representative and keeps those in its own, sharing its ``cluster``.
 5. **Split by repository**: ``sha256(seed, repo)`` picks the split, so a repository never
    straddles splits. Every kept member of a cluster lives in its representative's
    repository, hence a cluster never straddles splits either: no detected
@@ -55,18 +55,26 @@ from beam_pipeline.splits import SPLITS, assign_splits, normalize_ratios, split_
 
 __all__ = [
     "DEFAULT_SHARD_SIZE",
+    "JSONL_DIR",
+    "PARQUET_DIR",
     "SCHEMA",
     "SPLITS",
     "UNKNOWN_LICENSE",
+    "DatasetRefused",
     "DatasetStats",
     "build_dataset",
     "is_non_commercial",
     "pair_id",
+    "previous_rows",
 ]
 
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_SHARD_SIZE = 50_000
+# One folder per format, so that `load_dataset("parquet", data_dir=...)` and
+# `load_dataset("json", data_dir=...)` each find only their own shards.
+PARQUET_DIR = "data"
+JSONL_DIR = "jsonl"
 SHINGLE_TOKENS = 5
 NUM_PERM = 128
 _MINHASH_SEED = 1
@@ -148,7 +156,7 @@ class DatasetStats:
     files: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()  # files whose bytes differed and were (re)written
     deleted: tuple[str, ...] = ()  # stale files of an earlier build, removed
-    near_dup_scope: str = "cross_repo"
+    near_dup_scope: str = "all"
     non_commercial: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
@@ -588,7 +596,9 @@ def _card(
             "configs": [
                 {
                     "config_name": "default",
-                    "data_files": [{"split": s, "path": f"data/{s}-*.parquet"} for s in present],
+                    "data_files": [
+                        {"split": s, "path": f"{PARQUET_DIR}/{s}-*.parquet"} for s in present
+                    ],
                 },
             ],
             "dataset_info": {
@@ -675,20 +685,17 @@ def _card(
         f"duplicate files, {dup['exact_pairs']} identical pairs, {dup['near']} "
         "near-duplicates.",
         "",
-        "Files are in `data/`, the same rows twice: Parquet (what `load_dataset` reads) "
-        "and JSON Lines (one object per line, for `jq`, `grep` and any language), in "
-        f"shards of at most {stats['shard_size']} rows; `stats.json` has the numbers "
-        "behind this card.",
+        f"The same rows twice: Parquet in `{PARQUET_DIR}/` (what `load_dataset` reads) and "
+        f"JSON Lines in `{JSONL_DIR}/` (one object per line, for `jq`, `grep` and any "
+        f"language), in shards of at most {stats['shard_size']} rows named by split; "
+        "`stats.json` has the numbers behind this card.",
         "",
         "```python",
         "from datasets import load_dataset",
         'ds = load_dataset("path/to/this/dataset")  # the Parquet shards: '
         + ", ".join(present),
-        "ds = load_dataset(",
-        '    "json",',
-        '    data_files={s: f"path/to/this/dataset/data/{s}-*.jsonl"',
-        f"                for s in {tuple(present)!r}}},",
-        ")",
+        f'ds = load_dataset("parquet", data_dir="path/to/this/dataset/{PARQUET_DIR}")',
+        f'ds = load_dataset("json", data_dir="path/to/this/dataset/{JSONL_DIR}")',
         "```",
         "",
         "## Fields",
@@ -752,6 +759,7 @@ def _card(
             f"{sum(stats['license_filter']['removed'].values())} pairs outside it were left "
             "out.",
         ]
+    lines += _privacy_lines(stats)
     lines += [
         "",
         "## Statistics",
@@ -794,8 +802,12 @@ def _card(
         "next comment, a paragraph that uses none of the step's names).",
         "- The code targets several Manim versions (ManimCE and ManimGL differ); "
         "`flavor` tells them apart, not the version, and the code is not executed.",
-        "- Near-duplicate detection is probabilistic; some near-duplicates remain and "
-        "inside one repository they are kept (they share `cluster`).",
+        "- Near-duplicate detection is probabilistic; some near-duplicates remain"
+        + (
+            " and inside one repository they are kept (they share `cluster`)."
+            if stats["near_dup"]["scope"] == "cross_repo"
+            else "."
+        ),
         "- A repository is crawled at one commit; `license` is the repository's, as "
         "GitHub detected it, not a per-file license.",
         "- Only public repositories found by the search are included; the sample leans "
@@ -819,10 +831,11 @@ def build_dataset(
     skipped: Mapping[str, int] | None = None,
     extra_stats: Mapping[str, Any] | None = None,
     shard_size: int = DEFAULT_SHARD_SIZE,
-    near_dup_scope: str = "cross_repo",
+    near_dup_scope: str = "all",
     num_perm: int = NUM_PERM,
     sources: frozenset[str] = frozenset({"user"}),
     sticky_splits: bool = True,
+    allow_shrink: bool = True,
 ) -> DatasetStats:
     """Write ``<output_dir>/dataset/`` (shards, stats.json, README.md card, plots).
 
@@ -832,7 +845,9 @@ def build_dataset(
     split of every repository the previous build in ``output_dir`` placed. ``near_dup_threshold``:
     Jaccard similarity of the output shingles; None turns near-duplicate detection off.
     ``skipped`` (files skipped by reason) and ``extra_stats`` are copied into stats.json
-    and must be deterministic for reruns to stay byte-identical.
+    and must be deterministic for reruns to stay byte-identical. ``allow_shrink=False``:
+    raise `DatasetRefused`, writing nothing, when the new dataset would be empty or
+    have less than half the rows of the one already in ``output_dir``.
     """
     if shard_size < 1:
         raise ValueError("shard_size must be positive")
@@ -990,6 +1005,10 @@ def build_dataset(
         "extra": json.loads(json.dumps(extra_stats or {}, sort_keys=True, default=str)),
     }
 
+    stats_doc["redactions"] = _redaction_stats(all_rows)
+    if not allow_shrink:
+        _refuse_shrink(output_dir, stats_doc)
+
     # files
     tree = _Tree(FileSystems.join(_absolute(output_dir), "dataset"))
     sizes: dict[str, tuple[int, int]] = {}
@@ -998,10 +1017,10 @@ def build_dataset(
         arrow_bytes = parquet_bytes = 0
         for k in range(shards[s]):
             chunk = rows[k * shard_size : (k + 1) * shard_size]
-            name = f"data/{s}-{k:05d}-of-{shards[s]:05d}"
-            tree.write(f"{name}.jsonl", _jsonl(chunk))
+            name = f"{s}-{k:05d}-of-{shards[s]:05d}"
+            tree.write(f"{JSONL_DIR}/{name}.jsonl", _jsonl(chunk))
             data, nbytes = _parquet(chunk)
-            tree.write(f"{name}.parquet", data)
+            tree.write(f"{PARQUET_DIR}/{name}.parquet", data)
             arrow_bytes, parquet_bytes = arrow_bytes + nbytes, parquet_bytes + len(data)
         sizes[s] = (arrow_bytes, parquet_bytes)
     stats_bytes = json.dumps(stats_doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
@@ -1041,6 +1060,70 @@ def build_dataset(
         near_dup_scope=near_dup_scope,
         non_commercial=tuple(non_commercial),
     )
+
+
+class DatasetRefused(Exception):
+    """The new dataset would be empty, or lose more than half the previous rows."""
+
+    def __init__(self, message: str, stats: Mapping[str, Any], previous_rows: int | None):
+        super().__init__(message)
+        self.stats = dict(stats)
+        self.previous_rows = previous_rows
+
+
+def previous_rows(output_dir: str) -> int | None:
+    """Rows of the dataset already in ``<output_dir>/dataset`` (None when there is none)."""
+    path = FileSystems.join(_absolute(output_dir), "dataset", "stats.json")
+    try:
+        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+            rows = json.loads(f.read()).get("rows")
+    except Exception:  # noqa: BLE001 - absent or unreadable: nothing to protect
+        return None
+    return rows if isinstance(rows, int) and rows >= 0 else None
+
+
+def _refuse_shrink(output_dir: str, stats_doc: Mapping[str, Any]) -> None:
+    rows, before = stats_doc["rows"], previous_rows(output_dir)
+    if rows == 0:
+        raise DatasetRefused("the new dataset would be empty", stats_doc, before)
+    if before is not None and rows * 2 < before:
+        raise DatasetRefused(
+            f"the new dataset would have {rows} rows, less than half the previous {before}",
+            stats_doc, before,
+        )  # fmt: skip
+
+
+def _redaction_stats(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Placeholders of redacted credentials and addresses in the published rows."""
+    from .redaction import count_placeholders
+
+    by_kind: Counter[str] = Counter()
+    with_any = 0
+    for r in rows:
+        found = count_placeholders(r["input"]) + count_placeholders(r["output"])
+        with_any += bool(found)
+        by_kind.update(found)
+    return {"rows": with_any, "placeholders": dict(sorted(by_kind.items()))}
+
+
+def _privacy_lines(stats: Mapping[str, Any]) -> list[str]:
+    red = stats.get("redactions") or {"rows": 0, "placeholders": {}}
+    kinds = ", ".join(f"`<{k}>` {n}" for k, n in red["placeholders"].items()) or "none"
+    dropped = stats["skipped"].get("secret_in_code", 0)
+    return [
+        "",
+        "## Personal data and credentials",
+        "",
+        "Every `input` and `output` was scanned for credentials (GitHub, GitLab, cloud, "
+        "Slack, Stripe and other API tokens, private keys, passwords in assignments, "
+        "with the patterns of Yelp's detect-secrets) and e-mail addresses. Each one found "
+        "was replaced by a typed placeholder such as `<GITHUB_TOKEN>` or `<EMAIL>`; in "
+        "`output` only inside string literals and comments, so the code still parses, and "
+        "a pair whose code would not parse after redaction was left out "
+        f"({dropped} file(s) lost pairs that way). In this dataset {red['rows']} rows hold "
+        f"placeholders: {kinds}. Names of people (authors, copyright holders) are not "
+        "removed, and detection can miss a credential of an unusual shape.",
+    ]
 
 
 def _absolute(output_dir: str) -> str:

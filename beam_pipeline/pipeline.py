@@ -24,7 +24,10 @@ def build_pipeline(p: beam.Pipeline, cfg: JobConfig) -> beam.PCollection:
     files, dead_fetch = pinned | "FetchAndUploadRaw" >> FetchAndUploadRaw(cfg)
     manim, dead_filter = files | "FilterManimImports" >> FilterManimImports()
     pairs, dead_extract = manim | "ExtractCommentCodePairs" >> ExtractCommentCodePairs(
-        cfg.max_output_lines
+        cfg.max_output_lines,
+        max_input_bytes=cfg.max_input_bytes,
+        max_output_bytes=cfg.max_output_bytes,
+        max_pairs_per_file=cfg.max_pairs_per_file,
     )
     dead = (
         dead_search,

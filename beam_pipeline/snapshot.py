@@ -40,6 +40,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -68,7 +69,7 @@ _INSTALL_HINTS = {
 
 
 class SnapshotError(RuntimeError):
-    """The snapshot could not be made; ``result`` is set when only the push failed."""
+    """The snapshot could not be made; the dataset repository was left as it was."""
 
     def __init__(self, message: str, result: SnapshotResult | None = None) -> None:
         super().__init__(message)
@@ -79,10 +80,93 @@ class SnapshotError(RuntimeError):
 class SnapshotResult:
     commit: str | None  # HEAD of the dataset repository, also when nothing changed
     tag: str | None  # the new tag, or the snapshot tag already on HEAD
-    changed: bool  # the data differed from HEAD, so a commit was made
-    pushed: bool
+    changed: bool  # the data differed from HEAD, so a snapshot commit was made
+    pushed: bool  # `dvc push` ran and succeeded
     remote: str  # the DVC remote URL
     dataset_path: str  # <dvc_repo>/dataset
+    committed: tuple[str, ...] = ()  # files of the commit made by this call (none: no commit)
+    pushed_files: int = 0  # files uploaded to the remote (0: it had them all)
+
+
+def find_tool(name: str, path: str | None = None) -> str | None:
+    """``name`` next to the running interpreter first, then on ``path`` (default PATH).
+
+    A virtual environment's ``python`` run without activating the environment
+    still finds the ``dvc`` installed with it.
+    """
+    if sys.executable:
+        here = os.path.join(os.path.dirname(sys.executable), name)  # not resolved: a venv's
+        if os.path.isfile(here) and os.access(here, os.X_OK):  # python is a symlink
+            return here
+    return shutil.which(name, path=path)
+
+
+class _RepoState:
+    """The dataset repository as it was before the post-step, to put it back on failure.
+
+    Recorded: every file below the repository except ``dataset/`` (moved aside
+    and moved back, see `_mirror`), DVC's own ``.dvc/tmp`` (its state database and
+    locks, ignored by git) and content-addressed objects (git objects, the DVC
+    cache), which are only listed: new ones are deleted, old ones are never
+    touched. The bytes of every other file (refs, index, config, reflogs,
+    ``dataset.dvc``, ...) are kept and written back if they changed.
+    """
+
+    _IMMUTABLE = (".git/objects/", ".dvc/cache/")
+    _SKIPPED = ("dataset/", ".dvc/tmp/")
+    _MAX_SAVED = 16 << 20
+
+    def __init__(self, repo: str) -> None:
+        self.repo = repo
+        self.existed = os.path.isdir(repo)
+        self.files: dict[str, bytes | None] = {}
+        self.dirs: set[str] = set()
+        if self.existed:
+            for rel, path, is_dir in self._walk():
+                if is_dir:
+                    self.dirs.add(rel)
+                elif rel.startswith(self._IMMUTABLE) or os.path.getsize(path) > self._MAX_SAVED:
+                    self.files[rel] = None
+                else:
+                    with open(path, "rb") as f:
+                        self.files[rel] = f.read()
+
+    def _walk(self):
+        for dirpath, dirnames, filenames in os.walk(self.repo):
+            rel_dir = os.path.relpath(dirpath, self.repo).replace(os.sep, "/")
+            rel_dir = "" if rel_dir == "." else rel_dir + "/"
+            dirnames[:] = [d for d in dirnames if (rel_dir + d + "/") not in self._SKIPPED]
+            for d in dirnames:
+                yield rel_dir + d, os.path.join(dirpath, d), True
+            for name in filenames:
+                yield rel_dir + name, os.path.join(dirpath, name), False
+
+    def restore(self) -> None:
+        """Put every recorded file back; delete what was added (never ``dataset/``)."""
+        if not self.existed:
+            shutil.rmtree(self.repo, ignore_errors=True)
+            return
+        added_dirs = []
+        for rel, path, is_dir in list(self._walk()):
+            if is_dir:
+                if rel not in self.dirs:
+                    added_dirs.append(path)
+            elif rel not in self.files:
+                os.remove(path)
+        for path in sorted(added_dirs, key=len, reverse=True):
+            shutil.rmtree(path, ignore_errors=True)
+        for rel, data in self.files.items():
+            if data is None:
+                continue
+            path = os.path.join(self.repo, *rel.split("/"))
+            try:
+                with open(path, "rb") as f:
+                    if f.read() == data:
+                        continue
+            except OSError:
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(data)
 
 
 class _Tools:
@@ -94,10 +178,11 @@ class _Tools:
         self.timeout = timeout
         self.exe: dict[str, str] = {}
         for tool in ("git", "dvc"):
-            found = shutil.which(tool, path=self.env.get("PATH"))
+            found = find_tool(tool, self.env.get("PATH"))
             if not found:
                 raise SnapshotError(
-                    f"{tool} is not installed (not found on PATH); {_INSTALL_HINTS[tool]}"
+                    f"{tool} is not installed (not next to {sys.executable} nor on PATH); "
+                    f"{_INSTALL_HINTS[tool]}"
                 )
             self.exe[tool] = found
 
@@ -124,7 +209,9 @@ class _Tools:
         return proc
 
     def git(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return self.run("git", *args, check=check)
+        # No automatic gc: a failed snapshot deletes the loose objects it wrote (see
+        # _RepoState), which is only safe while nothing repacks them.
+        return self.run("git", "-c", "gc.auto=0", *args, check=check)
 
     def dvc(self, *args: str, long: bool = False) -> subprocess.CompletedProcess[str]:
         return self.run("dvc", *args, long=long)
@@ -229,12 +316,13 @@ def _same_file(src: str, dst: str) -> bool:
                 return True
 
 
-def _mirror(source_root: str, target: str) -> int:
-    """Make ``target`` an exact copy of ``source_root``; untouched files keep their mtime.
+def _mirror(source_root: str, target: str, previous: str | None) -> int:
+    """Make ``target`` (absent or empty) an exact copy of ``source_root``; how many files
+    were copied.
 
-    Unchanged files are not rewritten, so DVC's state cache skips rehashing them.
-    Files are replaced by rename, never written through, so a DVC cache linked into
-    the workspace (hardlink/symlink cache types) is never modified.
+    ``previous`` is the folder's earlier content, moved aside: a file that did not
+    change is hard-linked from there (same inode and mtime, so DVC's state cache skips
+    rehashing it, and nothing is written through a link into the DVC cache).
     """
     files = _list_source(source_root)
     if not files:
@@ -242,9 +330,14 @@ def _mirror(source_root: str, target: str) -> int:
     copied = 0
     for rel, (src, size) in sorted(files.items()):
         dst = os.path.join(target, *rel.split("/"))
-        if os.path.isfile(dst) and os.path.getsize(dst) == size and _same_file(src, dst):
-            continue
         os.makedirs(os.path.dirname(dst), exist_ok=True)
+        old = os.path.join(previous, *rel.split("/")) if previous else None
+        if old and os.path.isfile(old) and os.path.getsize(old) == size and _same_file(src, old):
+            try:
+                os.link(old, dst, follow_symlinks=False)
+            except OSError:
+                shutil.copy2(old, dst, follow_symlinks=False)
+            continue
         tmp = f"{dst}.tmp-{uuid.uuid4().hex}"
         with (
             FileSystems.open(src, compression_type=CompressionTypes.UNCOMPRESSED) as fin,
@@ -253,14 +346,6 @@ def _mirror(source_root: str, target: str) -> int:
             shutil.copyfileobj(fin, fout, 1 << 20)
         os.replace(tmp, dst)
         copied += 1
-    wanted = {os.path.join(target, *rel.split("/")) for rel in files}
-    for dirpath, _, filenames in os.walk(target, topdown=False):
-        for name in filenames:
-            path = os.path.join(dirpath, name)
-            if path not in wanted:
-                os.remove(path)
-        if dirpath != target and not os.listdir(dirpath):
-            os.rmdir(dirpath)
     return copied
 
 
@@ -310,6 +395,15 @@ def _write_json(path: str, doc: Mapping[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+_BACKUP_PREFIX = "dataset-before-"  # in .dvc/tmp: the workspace's dataset/ during a snapshot
+_PUSHED = re.compile(r"(\d+) files? pushed")
+
+
+def _pushed_count(output: str) -> int:
+    m = _PUSHED.search(output)
+    return int(m.group(1)) if m else 0
+
+
 def commit_snapshot(
     dataset_uri: str,
     dvc_repo: str,
@@ -321,7 +415,8 @@ def commit_snapshot(
     push: bool = True,
     timeout: float = 3600.0,
 ) -> SnapshotResult:
-    """Mirror ``dataset_uri`` into ``<dvc_repo>/dataset``, commit and tag it if it changed, push.
+    """Mirror ``dataset_uri`` into ``<dvc_repo>/dataset``, push it, then commit and tag it
+    if it changed.
 
     ``dataset_uri``: the pipeline's ``<output>/dataset`` (local or ``gs://``).
     ``dvc_repo``: a local folder, created and initialised when absent.
@@ -329,8 +424,11 @@ def commit_snapshot(
     ``snapshot.json`` and the commit message; written as given, never a token.
     ``git_env``: extra environment for git and dvc (identity, isolated config).
     ``timeout``: seconds allowed for ``dvc add`` and ``dvc push``; other calls get 2 min.
-    The push always runs, so a rerun repairs an earlier failed push; if it fails,
-    ``SnapshotError.result`` still tells what was committed.
+
+    All or nothing: the data is pushed before anything is committed, and if any step
+    fails (a remote that cannot be written, git, dvc, a full disk) the repository is
+    put back exactly as it was, remote configuration and workspace included, and
+    `SnapshotError` says so. A rerun then starts from the same state.
     """
     _check_no_tokens(dict(metadata))
     repo = os.path.abspath(dvc_repo)
@@ -342,18 +440,63 @@ def commit_snapshot(
     if env.get("STORAGE_EMULATOR_HOST"):
         env.setdefault("GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT", "false")
     tools = _Tools(repo, env, timeout)  # fails early when git or dvc is missing
-    os.makedirs(repo, exist_ok=True)
-
-    _ensure_repo(tools, repo, remote_url)
+    tmp_dir = os.path.join(repo, ".dvc", "tmp")
+    if os.path.isdir(tmp_dir):  # left by a killed run: the mirror starts afresh anyway
+        for name in os.listdir(tmp_dir):
+            if name.startswith(_BACKUP_PREFIX):
+                shutil.rmtree(os.path.join(tmp_dir, name), ignore_errors=True)
+    before = _RepoState(repo)
     dataset_path = os.path.join(repo, DATASET_DIR)
-    copied = _mirror(dataset_uri, dataset_path)
-    tools.dvc("add", "--quiet", DATASET_DIR, long=True)
+    backup: str | None = None
+    pushed_files = 0
+    try:
+        os.makedirs(repo, exist_ok=True)
+        _ensure_repo(tools, repo, remote_url)
+        if os.path.lexists(dataset_path):
+            backup = os.path.join(tmp_dir, f"{_BACKUP_PREFIX}{uuid.uuid4().hex}")
+            os.makedirs(tmp_dir, exist_ok=True)
+            os.rename(dataset_path, backup)
+        copied = _mirror(dataset_uri, dataset_path, backup)
+        tools.dvc("add", "--quiet", DATASET_DIR, long=True)
+        if push:
+            pushed_files = _pushed_count(tools.dvc("push", long=True).stdout)
+        result = _commit(tools, repo, metadata, dataset_uri, remote_url, tag_prefix, copied)
+    except BaseException as e:
+        _put_back(before, dataset_path, backup)
+        if not isinstance(e, Exception):
+            raise
+        what = str(e) if isinstance(e, SnapshotError) else f"{type(e).__name__}: {e}"
+        pushed = (f"; {pushed_files} file(s) had reached the DVC remote (content-addressed, "
+                  "unreferenced: harmless)") if pushed_files else ""
+        raise SnapshotError(
+            f"{what}; nothing committed, the dataset repository {repo} is as it was{pushed}"
+        ) from e
+    if backup:
+        shutil.rmtree(backup, ignore_errors=True)
+    return replace(result, pushed=push, pushed_files=pushed_files, remote=remote_url,
+                   dataset_path=dataset_path)
 
+
+def _put_back(before: _RepoState, dataset_path: str, backup: str | None) -> None:
+    """Undo a failed snapshot: the workspace's dataset/, then every other file."""
+    if os.path.isdir(dataset_path) and not os.path.islink(dataset_path):
+        shutil.rmtree(dataset_path, ignore_errors=True)
+    elif os.path.lexists(dataset_path):
+        os.remove(dataset_path)
+    if backup and os.path.lexists(backup):
+        os.rename(backup, dataset_path)
+    before.restore()
+
+
+def _commit(tools: _Tools, repo: str, metadata: Mapping[str, Any], dataset_uri: str,
+            remote_url: str, tag_prefix: str, copied: int) -> SnapshotResult:
+    """Commit and tag the pushed snapshot when the data or the remote changed."""
     has_head = tools.git("rev-parse", "--verify", "--quiet", "HEAD", check=False).returncode == 0
     status = tools.git("status", "--porcelain", "--untracked-files=all", "--", f"{DATASET_DIR}.dvc")
     changed = not has_head or bool(status.stdout.strip())
     identity = () if _has_identity(tools) else _IDENTITY
     tag: str | None = None
+    committed: tuple[str, ...] = ()
     if changed:
         out = _dvc_out(repo)
         now = datetime.now(UTC)
@@ -371,6 +514,7 @@ def commit_snapshot(
         paths = [".gitignore", ".dvcignore", ".dvc/config", ".dvc/.gitignore"]
         paths = [p for p in paths if os.path.exists(os.path.join(repo, p))]
         tools.git("add", "--", f"{DATASET_DIR}.dvc", SNAPSHOT_FILE, *paths)
+        committed = _staged(tools)
         tools.git(*identity, "commit", "--quiet", "--no-verify", "-m", message)
         tag = f"{tag_prefix}-{now.strftime('%Y%m%dT%H%M%SZ')}-{out['md5'][:8]}"
         if tools.git("rev-parse", "--verify", "--quiet", f"refs/tags/{tag}", check=False).stdout:
@@ -382,6 +526,7 @@ def commit_snapshot(
         config_status = tools.git("status", "--porcelain", "--", ".dvc/config")
         if config_status.stdout.strip():
             tools.git("add", "--", ".dvc/config")
+            committed = _staged(tools)
             tools.git(
                 *identity, "commit", "--quiet", "--no-verify",
                 "-m", f"Point DVC remote '{REMOTE_NAME}' to {remote_url}\n",
@@ -389,23 +534,11 @@ def commit_snapshot(
         tags = tools.git("tag", "--points-at", "HEAD", "--list", f"{tag_prefix}-*").stdout.split()
         tag = sorted(tags)[-1] if tags else None
         _LOGGER.info("snapshot unchanged (%s)", tag or "untagged HEAD")
-
     commit = tools.git("rev-parse", "HEAD").stdout.strip() or None
-    result = SnapshotResult(
-        commit=commit,
-        tag=tag,
-        changed=changed,
-        pushed=False,
-        remote=remote_url,
-        dataset_path=dataset_path,
-    )
-    if not push:
-        return result
-    try:
-        tools.dvc("push", "--quiet", long=True)
-    except SnapshotError as e:
-        raise SnapshotError(
-            f"{e}; committed {commit} ({tag or 'no new tag'}) but not pushed: rerun to retry",
-            result,
-        ) from e
-    return replace(result, pushed=True)
+    return SnapshotResult(commit=commit, tag=tag, changed=changed, pushed=False,
+                          remote=remote_url, dataset_path="", committed=committed)
+
+
+def _staged(tools: _Tools) -> tuple[str, ...]:
+    names = tools.git("diff", "--cached", "--name-only", "-z").stdout
+    return tuple(sorted(n for n in names.split("\0") if n))

@@ -63,8 +63,10 @@ _SCAN_RE = re.compile(
 class DecodedSource:
     """Decoded text, or why there is none.
 
-    ``reason`` is None when ``text`` is the exact text Python would read from the
-    file; otherwise "binary" or "undecodable" and ``text`` is None.
+    ``reason`` is None when ``text`` is the exact text of the file (what Python
+    would read, or for a UTF-16/32 file with a byte-order mark, which Python does
+    not run, its unambiguous text); otherwise "binary" or "undecodable" and
+    ``text`` is None.
     """
 
     text: str | None
@@ -95,14 +97,42 @@ def _detect(data: bytes) -> str:
     return encoding
 
 
+# Byte-order marks of the encodings whose text is full of NUL bytes. UTF-32 first:
+# its little-endian mark starts with UTF-16's.
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _decode_wide(data: bytes) -> DecodedSource | None:
+    """A UTF-16/32 file (by its byte-order mark) decoded, or None when it has none."""
+    for bom, encoding in _WIDE_BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(encoding)  # the codec reads and drops the mark
+            except UnicodeDecodeError:
+                return DecodedSource(None, encoding, "undecodable")
+            if "\x00" in text or is_binary(text.encode("utf-8", "surrogatepass")):
+                return DecodedSource(None, encoding, "binary")
+            return DecodedSource(text, encoding, None)
+    return None
+
+
 def decode_source(data: bytes) -> DecodedSource:
     """Decode ``data`` the way the Python 3 interpreter would, never raising.
 
     Files Python itself would refuse (Latin-1 bytes without a coding line, an
     unknown codec, a BOM contradicting the coding line) are "undecodable": there is
     no exact text to take code from. `decode_lossy` still gives a text to scan for
-    imports.
+    imports. UTF-16 and UTF-32 files with a byte-order mark are decoded (their
+    NUL bytes are not a sign of binary data).
     """
+    wide = _decode_wide(data)
+    if wide is not None:
+        return wide
     if is_binary(data):
         return DecodedSource(None, "", "binary")
     try:
@@ -120,6 +150,9 @@ def decode_source(data: bytes) -> DecodedSource:
 
 def decode_lossy(data: bytes) -> str:
     """Best-effort text for scanning only (imports): never used as pair content."""
+    for bom, encoding in _WIDE_BOMS:
+        if data.startswith(bom):
+            return data.decode(encoding, "replace")
     try:
         encoding = _detect(data)
     except (SyntaxError, LookupError, ValueError):

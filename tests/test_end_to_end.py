@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 from helpers import corpus_bytes
 
+from beam_pipeline.snapshot import find_tool
 from beam_pipeline.sourcetext import decode_source
 
 pytestmark = pytest.mark.skipif(
-    subprocess.run(["which", "dvc"], capture_output=True).returncode != 0, reason="dvc missing"
+    find_tool("dvc") is None, reason="dvc missing"
 )
 
 
@@ -149,7 +150,7 @@ def test_dataset_and_dvc_snapshot_restore_byte_exact(first_run, tmp_path):
     cwd, _ = first_run
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(cwd / "dsrepo"), str(clone)], check=True)
-    subprocess.run(["dvc", "pull", "-q"], cwd=clone, check=True, timeout=300)
+    subprocess.run([find_tool("dvc"), "pull", "-q"], cwd=clone, check=True, timeout=300)
     assert _tree_digest(clone / "dataset") == _tree_digest(cwd / "out" / "dataset")
     tags = subprocess.run(["git", "tag"], cwd=clone, capture_output=True, text=True).stdout
     assert tags.startswith("snapshot-")

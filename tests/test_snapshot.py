@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from gcs_emulator import GcsEmulator, gcs_emulator  # noqa: F401  (fixture)
 
-from beam_pipeline.snapshot import SnapshotError, commit_snapshot
+from beam_pipeline.snapshot import SnapshotError, commit_snapshot, find_tool
 
 METADATA = {
     "query": "manim language:python",
@@ -71,7 +71,7 @@ def _restore(
     if rev:
         _git(dest, env, "checkout", "--quiet", rev)
     subprocess.run(
-        ["dvc", "pull", "--quiet"], cwd=dest, env={**os.environ, **env}, check=True, timeout=120
+        [find_tool("dvc"), "pull", "--quiet"], cwd=dest, env={**os.environ, **env}, check=True, timeout=120
     )
     return _tree(dest / "dataset")
 

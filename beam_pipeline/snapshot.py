@@ -120,6 +120,7 @@ class _RepoState:
         self.repo = repo
         self.existed = os.path.isdir(repo)
         self.files: dict[str, bytes | None] = {}
+        self.times: dict[str, tuple[int, int]] = {}
         self.dirs: set[str] = set()
         if self.existed:
             for rel, path, is_dir in self._walk():
@@ -130,6 +131,8 @@ class _RepoState:
                 else:
                     with open(path, "rb") as f:
                         self.files[rel] = f.read()
+                    st = os.stat(path)
+                    self.times[rel] = (st.st_atime_ns, st.st_mtime_ns)
 
     def _walk(self):
         for dirpath, dirnames, filenames in os.walk(self.repo):
@@ -167,6 +170,7 @@ class _RepoState:
                 os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "wb") as f:
                 f.write(data)
+            os.utime(path, ns=self.times[rel])  # git's and DVC's stat caches stay valid
 
 
 class _Tools:

@@ -93,7 +93,7 @@ def test_cli_rejects_bad_flags(capsys):
     assert main(["--split_ratios=0.5,0.5,0.5", "--skip_dvc"]) == 2
     assert main(["--created_from=yesterday", "--skip_dvc"]) == 2
     err = capsys.readouterr().err
-    assert "--created_from must be a date" in err and "Traceback" not in err
+    assert "--created_from: expected a date" in err and "Traceback" not in err
 
 
 def test_progress_counts_work_of_helper_threads_once():

@@ -94,7 +94,7 @@ def _files(root: Path) -> dict[str, bytes]:
 
 def _rows(dataset: Path, split: str | None = None) -> list[dict]:
     rows = []
-    for path in sorted((dataset / "data").glob(f"{split or '*'}-*.jsonl")):
+    for path in sorted((dataset / "jsonl").glob(f"{split or '*'}-*.jsonl")):
         rows += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     return rows
 
@@ -163,15 +163,19 @@ def test_near_duplicates_never_cross_splits(built, tmp_path: Path) -> None:
     assert a < b, "A holds the smallest pair key: the representative"
     rows = {f"{r['repo']}/{r['path']}:{r['start_line']}": r for r in _rows(dataset)}
     rep = rows[f"{a}/scenes/intro.py:1"]
-    same_repo = rows[f"{a}/zz/near.py:1"]
-    assert same_repo["cluster"] == rep["id"] == rep["cluster"]  # kept, in A's split
-    assert f"{b}/vendored/near.py:1" not in rows  # it could have leaked into B's split
-    assert stats.duplicates["near"] == 1
+    assert rep["id"] == rep["cluster"]
+    # The default scope "all": only the representative of a cluster stays, the
+    # near-duplicate in its own repository too.
+    assert f"{a}/zz/near.py:1" not in rows
+    assert f"{b}/vendored/near.py:1" not in rows  # it would have leaked into B's split
+    assert stats.duplicates["near"] == 2
 
-    # Scope "all": only the representative of a cluster stays.
-    alone = build_dataset(_corpus(), str(tmp_path), near_dup_scope="all")
-    assert alone.duplicates["near"] == 2
-    assert alone.rows == stats.rows - 1
+    # Scope "cross_repo": near-duplicates in the representative's repository stay.
+    loose = build_dataset(_corpus(), str(tmp_path), near_dup_scope="cross_repo")
+    assert loose.duplicates["near"] == 1
+    assert loose.rows == stats.rows + 1
+    kept = {f"{r['repo']}/{r['path']}:{r['start_line']}": r for r in _rows(tmp_path / "dataset")}
+    assert kept[f"{a}/zz/near.py:1"]["cluster"] == rep["id"]  # kept, in A's split
 
 
 def test_exact_duplicates(built) -> None:
@@ -184,7 +188,7 @@ def test_exact_duplicates(built) -> None:
     ids = [r["id"] for r in _rows(dataset)]
     assert len(ids) == len(set(ids))
     assert stats.input_pairs == len(_corpus())
-    assert stats.rows == stats.input_pairs - 6 - 1 - 1 == sum(stats.splits.values())
+    assert stats.rows == stats.input_pairs - 6 - 1 - 2 == sum(stats.splits.values())
 
 
 def test_license_allow_list(tmp_path: Path) -> None:
@@ -216,7 +220,7 @@ def test_parquet_and_jsonl_shards(built) -> None:
     dataset, stats = built
     for split in SPLITS:
         parquet = sorted((dataset / "data").glob(f"{split}-*.parquet"))
-        jsonl = sorted((dataset / "data").glob(f"{split}-*.jsonl"))
+        jsonl = sorted((dataset / "jsonl").glob(f"{split}-*.jsonl"))
         n = len(parquet)
         assert [p.stem for p in parquet] == [p.stem for p in jsonl]
         assert [p.stem for p in parquet] == [f"{split}-{k:05d}-of-{n:05d}" for k in range(n)]
@@ -233,7 +237,7 @@ def test_stats_json(built) -> None:
     doc = json.loads((dataset / "stats.json").read_text())
     assert doc["splits"] == stats.splits and doc["rows"] == stats.rows
     assert doc["skipped"] == SKIPPED and doc["extra"] == EXTRA
-    assert doc["duplicates_removed"] == {"exact_files": 2, "exact_file_pairs": 6, "exact_pairs": 1, "near": 1}  # fmt: skip
+    assert doc["duplicates_removed"] == {"exact_files": 2, "exact_file_pairs": 6, "exact_pairs": 1, "near": 2}  # fmt: skip
     lines = doc["output_length"]["lines"]
     assert (
         lines["min"] == 14 and lines["max"] == 14 and sum(lines["histogram"].values()) == stats.rows
@@ -270,14 +274,13 @@ def test_datasets_loads_the_card_and_the_shards(built, tmp_path: Path, monkeypat
     assert {s: by_card[s].num_rows for s in by_card} == stats.splits
     assert by_card["train"].features["start_line"].dtype == "int32"
     assert by_card["test"][0] == _rows(dataset, "test")[0]
-    files = {s: str(dataset / "data" / f"{s}-*.jsonl") for s in SPLITS}
-    jsonl = datasets.load_dataset("json", data_files=files, cache_dir=cache)
+    # One folder per format: the generic loaders take data_dir and find the splits.
+    jsonl = datasets.load_dataset("json", data_dir=str(dataset / "jsonl"), cache_dir=cache)
     assert {s: jsonl[s].num_rows for s in jsonl} == stats.splits
     assert jsonl["train"][0] == by_card["train"][0]
-    parquet = datasets.load_dataset(
-        "parquet", data_files={"test": str(dataset / "data" / "test-*.parquet")}, cache_dir=cache
-    )
-    assert parquet["test"].num_rows == stats.splits["test"]
+    parquet = datasets.load_dataset("parquet", data_dir=str(dataset / "data"), cache_dir=cache)
+    assert {s: parquet[s].num_rows for s in parquet} == stats.splits
+    assert parquet["test"][0] == by_card["test"][0]
     assert not [r.message for r in caplog.records if r.levelname in ("WARNING", "ERROR")]
 
 

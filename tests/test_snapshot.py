@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -168,37 +169,75 @@ def test_gs_remote_and_gs_source_on_emulator(
     assert _restore(repo, tmp_path / "clone", git_env) == FIRST
 
 
-def test_failed_push_is_repaired_by_a_rerun(tmp_path: Path, git_env: dict[str, str]) -> None:
+def _repo_state(repo: Path, env: dict[str, str]) -> dict[str, bytes]:
+    """Every file of the dataset repository and its content, but DVC's own .dvc/tmp;
+    the git index by what it stages (git refreshes its stat cache on its own)."""
+    if not repo.exists():
+        return {}
+    state = {
+        p.relative_to(repo).as_posix(): p.read_bytes()
+        for p in sorted(repo.rglob("*"))
+        if p.is_file() and not p.relative_to(repo).as_posix().startswith(".dvc/tmp/")
+    }
+    state[".git/index"] = _git(repo, env, "ls-files", "--stage").encode()
+    return state
+
+
+def test_a_failed_push_leaves_the_repository_as_it_was(tmp_path: Path, git_env: dict[str, str]) -> None:
     source, repo = tmp_path / "dataset", tmp_path / "repo"
     _write_tree(source, FIRST)
     blocker = tmp_path / "blocker"
     blocker.write_text("a file where the remote's parent folder should be")
-    remote = blocker / "store"
+    bad = blocker / "store"
 
-    with pytest.raises(SnapshotError, match="not pushed") as info:
-        commit_snapshot(str(source), str(repo), str(remote), metadata=METADATA, git_env=git_env)
-    failed = info.value.result
-    assert failed is not None and failed.changed and not failed.pushed and failed.commit
+    # No repository yet: none afterwards.
+    with pytest.raises(SnapshotError, match="nothing committed.*as it was"):
+        commit_snapshot(str(source), str(repo), str(bad), metadata=METADATA, git_env=git_env)
+    assert not repo.exists()
 
-    blocker.unlink()
-    repaired = commit_snapshot(
-        str(source), str(repo), str(remote), metadata=METADATA, git_env=git_env
-    )
-    assert repaired.pushed and not repaired.changed and repaired.commit == failed.commit
-    assert any(remote.rglob("*.dir"))
+    good = tmp_path / "remote"
+    first = commit_snapshot(str(source), str(repo), str(good), metadata=METADATA, git_env=git_env)
+    assert first.changed and first.pushed and first.pushed_files == len(FIRST) + 1
+    assert set(first.committed) >= {"dataset.dvc", "snapshot.json", ".dvc/config"}
+    before = _repo_state(repo, git_env)
+    head = _git(repo, git_env, "rev-parse", "HEAD")
+
+    # New data and a remote that cannot be written; then the same data, same failure:
+    # the repository (remote configuration, index, refs, tags, workspace, cache) is
+    # exactly as it was each time, and nothing was committed.
+    changed = {**FIRST, "stats.json": b'{"rows": 2}\n', "data/new.jsonl": b"{}\n"}
+    _write_tree(source, changed)
+    for remote in (bad, Path("/proc/nope")):
+        with pytest.raises(SnapshotError, match="nothing committed") as info:
+            commit_snapshot(str(source), str(repo), str(remote), metadata=METADATA, git_env=git_env)
+        assert str(repo) in str(info.value)
+        assert _repo_state(repo, git_env) == before
+        assert _git(repo, git_env, "rev-parse", "HEAD") == head
+        assert len(_git(repo, git_env, "tag", "--list").split()) == 1
+        assert _git(repo, git_env, "status", "--porcelain") == ""
+
+    # A rerun with a good remote takes the snapshot; nothing of the failures remains.
+    second = commit_snapshot(str(source), str(repo), str(good), metadata=METADATA, git_env=git_env)
+    assert second.changed and second.pushed_files == 2  # new stats.json and the manifest (new.jsonl = old stats.json)
+    assert _restore(repo, tmp_path / "clone", git_env) == changed
+    assert "/proc/nope" not in (repo / ".dvc" / "config").read_text()
 
     # A new remote URL with the same data: the config change is committed, untagged.
     moved = tmp_path / "moved"
     result = commit_snapshot(str(source), str(repo), str(moved), metadata=METADATA, git_env=git_env)
     assert result.pushed and not result.changed and result.remote == str(moved)
-    assert result.commit != failed.commit and result.tag is None
+    assert result.committed == (".dvc/config",) and result.tag is None
     assert str(moved) in (repo / ".dvc" / "config").read_text()
     assert _git(repo, git_env, "status", "--porcelain") == ""
-    assert len(_git(repo, git_env, "tag", "--list").split()) == 1
+    assert len(_git(repo, git_env, "tag", "--list").split()) == 2
     assert any(moved.rglob("*.dir"))
+    again = commit_snapshot(str(source), str(repo), str(moved), metadata=METADATA, git_env=git_env)
+    assert again.committed == () and again.pushed_files == 0 and again.commit == result.commit
 
 
-def test_missing_tools_are_reported(tmp_path: Path) -> None:
+def test_missing_tools_are_reported(tmp_path: Path, monkeypatch) -> None:
+    # An interpreter in a folder without git or dvc, and a PATH without them either.
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "bin" / "python"))
     source = tmp_path / "dataset"
     _write_tree(source, FIRST)
     empty = tmp_path / "bin"
@@ -221,3 +260,15 @@ def test_metadata_with_a_token_is_refused(tmp_path: Path) -> None:
                         metadata={"run": {"auth": f"token {token}"}})  # fmt: skip
     assert token not in str(info.value)
     assert not (tmp_path / "repo").exists()
+
+
+def test_tools_are_found_next_to_the_interpreter_first(tmp_path: Path, monkeypatch) -> None:
+    venv_bin = tmp_path / "venv" / "bin"
+    venv_bin.mkdir(parents=True)
+    (venv_bin / "dvc").write_text("#!/bin/sh\n")
+    (venv_bin / "dvc").chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(venv_bin / "python"))
+    assert find_tool("dvc", path="/usr/bin:/bin") == str(venv_bin / "dvc")
+    (venv_bin / "dvc").chmod(0o644)  # not executable: not a tool
+    assert find_tool("dvc", path=str(tmp_path)) is None
+    assert find_tool("git") == shutil.which("git")  # else PATH

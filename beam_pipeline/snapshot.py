@@ -62,6 +62,7 @@ DATASET_DIR = "dataset"
 SNAPSHOT_FILE = "snapshot.json"
 _IDENTITY = ("-c", "user.name=beam_pipeline snapshot", "-c", "user.email=snapshot@beam-pipeline.invalid")  # fmt: skip
 _QUICK_TIMEOUT = 120.0
+_HELP_LINE = re.compile(r"Having any troubles\?.*$", re.MULTILINE)
 _INSTALL_HINTS = {
     "git": "install git (e.g. apt-get install git)",
     "dvc": "install DVC with GCS support (pip install 'dvc[gs]')",
@@ -208,7 +209,9 @@ class _Tools:
         except subprocess.TimeoutExpired as e:
             raise SnapshotError(f"`{shown}` timed out after {timeout:.0f} s") from e
         if check and proc.returncode != 0:
-            detail = (proc.stderr.strip() or proc.stdout.strip())[-2000:]
+            detail = proc.stderr.strip() or proc.stdout.strip()
+            detail = _HELP_LINE.sub("", detail)  # DVC's "Having any troubles? ..." footer
+            detail = " ".join(detail.split())[-2000:]  # one line in the report
             raise SnapshotError(f"`{shown}` failed (exit {proc.returncode}): {detail}")
         return proc
 

@@ -182,7 +182,9 @@ def existing_folder(text: str) -> str:
 
 def env_var_name(text: str) -> str:
     """The name of an environment variable (never its value: a token has no place in a flag)."""
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text or ""):
+    from .tokens import TOKEN_PATTERN
+
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text or "") or TOKEN_PATTERN.search(text):
         raise argparse.ArgumentTypeError(  # the value is not echoed: it may be a token
             "expected the NAME of an environment variable holding the token(s), e.g. GITHUB_TOKEN"
         )

@@ -399,6 +399,20 @@ def test_unwritable_output_is_one_readable_line(tmp_path, where):
     assert blocker.read_text() == "a regular file, not a folder"
 
 
+def _python_without_tools(where) -> str:
+    import site
+    import venv
+
+    venv.EnvBuilder(with_pip=False, symlinks=True).create(where)
+    python = where / "bin" / "python"
+    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    ours = [p for p in site.getsitepackages() if os.path.isdir(p)]
+    (Path(purelib) / "outer.pth").write_text(
+        "".join(f"import site; site.addsitedir({p!r})\n" for p in ours))
+    return str(python)
+
+
 @pytest.mark.parametrize("missing", ["git", "dvc"])
 def test_missing_git_or_dvc_is_one_readable_line(tmp_path, missing):
     bin_dir = tmp_path / "bin"  # PATH holds only what this test puts here
@@ -408,6 +422,9 @@ def test_missing_git_or_dvc_is_one_readable_line(tmp_path, missing):
     cmd = cli_command(f"http://127.0.0.1:{_closed_port()}", "out", "--dvc_repo", "dsrepo",
                       "--dvc_remote", "remote", dvc=True)
     assert os.path.isabs(cmd[0])  # python itself is started by its absolute path
+    # dvc is looked for next to the interpreter first: run one that has none beside it
+    # (a bare virtual environment that sees this one's packages).
+    cmd[0] = _python_without_tools(tmp_path / "bare")
     proc = run_cli(tmp_path, "", cmd=cmd, env=clean_env(PATH=str(bin_dir)), timeout=60)
     _fails_clearly(proc, f"{missing} is not installed", "--skip_dvc")
     assert not (tmp_path / "out").exists() and not (tmp_path / "dsrepo").exists()

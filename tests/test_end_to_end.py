@@ -125,7 +125,7 @@ def test_every_pair_is_verbatim_parses_and_carries_metadata(first_run, expected)
 def test_default_dataset_is_user_code_with_documentation_examples(first_run, expected):
     cwd, proc = first_run
     dataset = cwd / "out" / "dataset"
-    rows = [json.loads(line) for f in sorted((dataset / "data").glob("*.jsonl"))
+    rows = [json.loads(line) for f in sorted((dataset / "jsonl").glob("*.jsonl"))
             for line in f.read_text().splitlines()]
     assert rows and {r["source"] for r in rows} == {"user"}
     library = {(name, path) for name, repo in expected["repos"].items()

@@ -69,7 +69,7 @@ def test_validation_and_test_hold_their_share(tmp_path, dozen):
         assert stats["repositories"][split] >= 1
     # every repository in exactly one split, as the card says
     seen: dict[str, set[str]] = {}
-    for f in (tmp_path / "out" / "dataset" / "data").glob("*.jsonl"):
+    for f in (tmp_path / "out" / "dataset" / "jsonl").glob("*.jsonl"):
         split = f.name.split("-")[0]
         for line in f.read_text().splitlines():
             seen.setdefault(json.loads(line)["repo"], set()).add(split)

@@ -244,13 +244,65 @@ def _counters(result) -> dict[str, int]:
     return dict(sorted(out.items()))
 
 
+def _distributions(result) -> dict[str, dict[str, float]]:
+    """The job's distributions (count, sum, min, max, mean), merged over steps."""
+    from apache_beam.metrics.metric import MetricsFilter
+
+    from .metrics import NAMESPACE
+
+    merged: dict[str, list[int]] = {}
+    query = result.metrics().query(MetricsFilter().with_namespace(NAMESPACE))
+    for d in query.get("distributions", []):
+        value = d.committed if d.committed is not None else d.attempted
+        if value is None or not value.count:
+            continue
+        m = merged.setdefault(d.key.metric.name, [0, 0, value.min, value.max])
+        m[0] += value.count
+        m[1] += value.sum
+        m[2], m[3] = min(m[2], value.min), max(m[3], value.max)
+    return {
+        name: {"count": c, "sum": t, "min": lo, "max": hi, "mean": round(t / c, 3)}
+        for name, (c, t, lo, hi) in sorted(merged.items())
+    }
+
+
+def _step_seconds(result) -> dict[str, float] | None:
+    """Execution time per top-level transform, summed over workers (Beam's own
+    sampled ``ptransform_execution_time``); None where the runner reports none."""
+    try:
+        counters = result.monitoring_metrics().query().get("counters", [])
+    except Exception:  # noqa: BLE001 - a runner without monitoring metrics
+        return None
+    msecs: dict[str, int] = {}
+    for c in counters:
+        if "ptransform_execution_time:total_msecs" not in c.key.metric.name:
+            continue
+        top = (c.key.step or "?").split("/", 1)[0]
+        msecs[top] = msecs.get(top, 0) + int(c.committed or 0)
+    if not msecs:
+        return None
+    return {k: round(v / 1000, 2) for k, v in sorted(msecs.items(), key=lambda kv: -kv[1]) if v}
+
+
+def _per_repository(distributions: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    prefix = "github_per_repo."
+    return {
+        k[len(prefix):]: {"mean": v["mean"], "max": v["max"], "repos": v["count"]}
+        for k, v in distributions.items()
+        if k.startswith(prefix)
+    }
+
+
 def _group(counters: dict[str, int], prefix: str) -> dict[str, int]:
     return {k[len(prefix):]: v for k, v in counters.items() if k.startswith(prefix)}
 
 
 def build_summary(cfg, counters: dict[str, int], dataset_stats: dict | None, elapsed: float,
-                  started: str) -> dict[str, Any]:
+                  started: str, distributions: dict | None = None,
+                  timings: dict | None = None) -> dict[str, Any]:
     from . import __version__
+
+    distributions = distributions or {}
 
     return {
         "pipeline_version": __version__,
@@ -278,7 +330,11 @@ def build_summary(cfg, counters: dict[str, int], dataset_stats: dict | None, ela
         "skipped_by_reason": _group(counters, "dead_letters."),
         "github_requests": _group(counters, "github.requests."),
         "github_not_modified": counters.get("github.not_modified", 0),
+        "github_rate_limited": _group(counters, "github.rate_limited."),
+        "github_downloads": counters.get("github.downloads", 0),
+        "github_per_repository": _per_repository(distributions),
         "github_retries": _group(counters, "github.retries."),
+        "timings": timings or {},
         "dataset": dataset_stats,
         "refused": None,
         "counters": counters,
@@ -292,6 +348,7 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
     flags (while parsing), the date range, git and dvc, the DVC paths, the output
     folder, then one request to the GitHub API.
     """
+    run_started = time.monotonic()
     argv = list(sys.argv[1:] if argv is None else argv)
     _offline_env(argv)
     options = parse_args(argv)
@@ -316,7 +373,6 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
     if not opts.skip_dvc and (not dataflow or cloud.wants_wait(options)):
         _check_tools()
         _check_dvc_paths(opts)
-    started_at = time.monotonic()
     started = datetime.now(UTC).isoformat(timespec="seconds")
     emulator = None
     bundled = opts.github_api_url == EMULATOR
@@ -336,7 +392,7 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
         _check_output(cfg.output)
         tokens = () if opts.github_token_secret else read_tokens(cfg.token_env)
         _check_github(cfg, tokens, bundled=bundled)
-        return _run_pipeline(options, opts, cfg, started, started_at)
+        return _run_pipeline(options, opts, cfg, started, run_started)
     finally:
         if emulator is not None:
             emulator.stop()
@@ -368,6 +424,7 @@ def _run_pipeline(options, opts, cfg, started: str, started_at: float) -> dict[s
     print(f"Crawling {cfg.github_api_url} for {cfg.query!r} into {cfg.output}", file=sys.stderr)
     p = beam.Pipeline(runner=_make_runner(options), options=options)
     build_pipeline(p, cfg)
+    pipeline_started = time.monotonic()
     result = p.run()
     if cloud.is_dataflow(options):
         sub = cloud.submission(result, options)
@@ -391,13 +448,20 @@ def _run_pipeline(options, opts, cfg, started: str, started_at: float) -> dict[s
             f"GitHub rejected the token in ${cfg.token_env} during the run (401 Bad credentials): "
             f"{revoked} item(s) skipped, no DVC snapshot made; see {cfg.output}/run/errors.jsonl"
         )
+    pipeline_done = time.monotonic()
+    timings: dict[str, Any] = {
+        "startup_s": round(pipeline_started - started_at, 2),
+        "pipeline_s": round(pipeline_done - pipeline_started, 2),
+        "steps_s": _step_seconds(result),
+    }
     refused = None
     if counters.get("dataset_refused"):
         refused = _read_json(join(cfg.output, "run", REFUSED)) or {"reason": "refused", "stats": {}}
         dataset_stats = refused.get("stats")
     else:
         dataset_stats = _read_json(join(cfg.output, "dataset", "stats.json"))
-    summary = build_summary(cfg, counters, dataset_stats, time.monotonic() - started_at, started)
+    summary = build_summary(cfg, counters, dataset_stats, pipeline_done - started_at, started,
+                            _distributions(result), timings)
     failure: Exception | None = None
     if refused is not None:
         from .funnel import explain_refusal
@@ -416,6 +480,7 @@ def _run_pipeline(options, opts, cfg, started: str, started_at: float) -> dict[s
             summary["dvc"] = {"error": str(e), "committed": [], "pushed": False,
                               "repo": os.path.abspath(opts.dvc_repo)}
             failure = SnapshotFailed(f"DVC snapshot failed: {e}")
+    timings["snapshot_s"] = round(time.monotonic() - pipeline_done, 2) if summary["dvc"] else 0.0
     summary["elapsed_s"] = round(time.monotonic() - started_at, 1)
     write_if_changed(
         join(cfg.output, "run", "summary.json"),
@@ -486,7 +551,25 @@ def format_report(s: dict[str, Any]) -> str:
     skipped = ", ".join(f"{k} {v}" for k, v in s["skipped_by_reason"].items()) or "none"
     requests = ", ".join(f"{k} {v}" for k, v in s["github_requests"].items()) or "none"
     requests += f"; 304 not modified {s['github_not_modified']}"
+    charged = s.get("github_rate_limited") or {}
+    per_repo = s.get("github_per_repository") or {}
+    cost = (
+        f"core {charged.get('core', 0)}, search {charged.get('search', 0)}; free 304s "
+        f"{s['github_not_modified']}; archive downloads {s.get('github_downloads', 0)}"
+    )
+    if per_repo.get("core"):
+        cost += "; per repository: " + ", ".join(
+            f"{k} {v['mean']:g} (max {v['max']:g})" for k, v in per_repo.items()
+        )
     retries = ", ".join(f"{k} {v}" for k, v in s["github_retries"].items()) or "none"
+    t = s.get("timings") or {}
+    stages = f"start-up {t.get('startup_s', 0):.1f} s, pipeline {t.get('pipeline_s', 0):.1f} s"
+    if t.get("snapshot_s"):
+        stages += f", DVC snapshot {t['snapshot_s']:.1f} s"
+    if t.get("steps_s"):
+        stages += "; in the pipeline (summed over workers): " + ", ".join(
+            f"{k} {v:.1f} s" for k, v in t["steps_s"].items()
+        )
     dvc_line = _dvc_line(s.get("dvc"), bool(s.get("refused")))
     ds = s.get("dataset") or {}
     splits = ", ".join(
@@ -510,7 +593,9 @@ def format_report(s: dict[str, Any]) -> str:
         f"skipped by reason    {skipped}",
         f"redacted             {redacted} (in {s.get('pairs_redacted', 0)} pairs)",
         f"GitHub requests      {requests}",
+        f"rate-limited         {cost}",
         f"GitHub retries       {retries}",
+        f"time by stage        {stages}",
         f"DVC snapshot         {dvc_line}",
         f"elapsed              {s['elapsed_s']} s",
         f"output               {s['output']}",

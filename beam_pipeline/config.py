@@ -43,6 +43,11 @@ class JobConfig:
     secondary_floor_s: float = 60.0
     request_timeout_s: float = 60.0
     crawl_threads: int = 16
+    # Pacing under GitHub's secondary limits, per token and worker process (0: off).
+    max_concurrent_requests: int = 100
+    max_requests_per_minute: int = 900
+    max_server_s_per_minute: float = 90.0
+    pacing_window_s: float = 60.0  # GitHub's minute; shorter only in tests
     max_output_lines: int = 60
     max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES
     max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES
@@ -52,6 +57,17 @@ class JobConfig:
     near_dup_threshold: float = 0.85
     sources: frozenset[str] = frozenset({"user"})
     allow_shrink: bool = False
+
+    def secondary_limits(self):
+        """The pacing of `GitHubClient` (a `github.ratelimit.SecondaryLimits`)."""
+        from .github.ratelimit import SecondaryLimits
+
+        return SecondaryLimits(
+            max_concurrent=self.max_concurrent_requests,
+            points_per_window=self.max_requests_per_minute,
+            server_s_per_window=self.max_server_s_per_minute,
+            window_s=self.pacing_window_s,
+        )
 
     def date_range(self) -> tuple[dt.date | None, dt.date | None]:
         def parse(text: str | None) -> dt.date | None:
@@ -99,6 +115,9 @@ def config_from_options(options) -> JobConfig:
         secondary_floor_s=options.secondary_floor_s,
         request_timeout_s=options.request_timeout_s,
         crawl_threads=options.crawl_threads,
+        max_concurrent_requests=options.max_concurrent_requests,
+        max_requests_per_minute=options.max_requests_per_minute,
+        max_server_s_per_minute=options.max_server_s_per_minute,
         max_output_lines=options.max_output_lines,
         max_input_bytes=options.max_input_bytes,
         max_output_bytes=options.max_output_bytes,

@@ -23,6 +23,7 @@ __all__ = [
     "PROGRESS_ENV",
     "buffered",
     "count",
+    "distribution",
     "format_progress",
     "progress_snapshot",
     "report_buffered",
@@ -49,7 +50,16 @@ _lock = threading.Lock()
 _local = threading.local()
 _tally: Counter[str] = Counter()
 _counters: dict[str, object] = {}
+_distributions: dict[str, object] = {}
 _reporter: threading.Thread | None = None
+
+
+class _Buffer(Counter):
+    """A helper thread's counts, and its distribution samples (name, value)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.samples: list[tuple[str, int]] = []
 
 
 def _beam_counter(name: str):
@@ -57,6 +67,22 @@ def _beam_counter(name: str):
     if counter is None:
         counter = _counters.setdefault(name, Metrics.counter(NAMESPACE, name))
     return counter
+
+
+def _beam_distribution(name: str):
+    dist = _distributions.get(name)
+    if dist is None:
+        dist = _distributions.setdefault(name, Metrics.distribution(NAMESPACE, name))
+    return dist
+
+
+def distribution(name: str, value: int) -> None:
+    """Add one sample to the job distribution `name` (count, sum, min, max in the summary)."""
+    buffer = getattr(_local, "buffer", None)
+    if buffer is not None:
+        buffer.samples.append((name, value))
+        return
+    _beam_distribution(name).update(value)
 
 
 def count(name: str, n: int = 1) -> None:
@@ -82,6 +108,8 @@ def report_buffered(counts: Mapping[str, int]) -> None:
     for name, n in counts.items():
         if n:
             _beam_counter(name).inc(n)
+    for name, value in getattr(counts, "samples", ()):
+        _beam_distribution(name).update(value)
     _ensure_reporter()
 
 
@@ -93,7 +121,7 @@ def buffered() -> Iterator[Counter[str]]:
     done on a helper thread counts into a buffer that the bundle thread then
     reports with `report_buffered`.
     """
-    _local.buffer = Counter()
+    _local.buffer = _Buffer()
     try:
         yield _local.buffer
     finally:

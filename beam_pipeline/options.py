@@ -146,6 +146,30 @@ class ManimDatasetOptions(PipelineOptions):
             "waits on the network, so this, not the core count, sets its speed (default: 16).",
         )
         g.add_argument(
+            "--max_concurrent_requests",
+            type=v.non_negative_int,
+            default=100,
+            help="Pacing under GitHub's secondary limits, per token and worker process: at "
+            "most this many requests in flight (GitHub allows 100 per token in all; 0: no "
+            "limit). See README, 'Concurrency budget' (default: 100).",
+        )
+        g.add_argument(
+            "--max_requests_per_minute",
+            type=v.non_negative_int,
+            default=900,
+            help="Pacing: at most this many API requests in any minute, per token and worker "
+            "process (GitHub allows 900 points a minute for REST endpoints; 0: no pacing) "
+            "(default: 900).",
+        )
+        g.add_argument(
+            "--max_server_s_per_minute",
+            type=v.non_negative_float,
+            default=90.0,
+            help="Pacing: at most this many seconds of summed API response time in any "
+            "minute, per token and worker process (GitHub allows 90 s; 0: no pacing) "
+            "(default: 90).",
+        )
+        g.add_argument(
             "--request_timeout_s",
             type=v.positive_float,
             default=60.0,

@@ -13,15 +13,17 @@ from .transforms import (
     SearchRepos,
     WriteJson,
 )
+from .transforms._common import crawl_resources
 
 __all__ = ["build_pipeline"]
 
 
 def build_pipeline(p: beam.Pipeline, cfg: JobConfig) -> beam.PCollection:
     """Add the job to `p`; returns the PCollection holding the dataset statistics."""
+    crawl = crawl_resources()  # one pool of crawl threads and one blob cache per worker process
     repos, dead_search = p | "SearchRepos" >> SearchRepos(cfg)
-    pinned, dead_list = repos | "ListPyFiles" >> ListPyFiles(cfg)
-    files, dead_fetch = pinned | "FetchAndUploadRaw" >> FetchAndUploadRaw(cfg)
+    pinned, dead_list = repos | "ListPyFiles" >> ListPyFiles(cfg, crawl)
+    files, dead_fetch = pinned | "FetchAndUploadRaw" >> FetchAndUploadRaw(cfg, crawl)
     manim, dead_filter = files | "FilterManimImports" >> FilterManimImports()
     pairs, dead_extract = manim | "ExtractCommentCodePairs" >> ExtractCommentCodePairs(
         cfg.max_output_lines,

@@ -61,12 +61,21 @@ class FileEntry:
 
 @dataclass(frozen=True)
 class PinnedRepo:
-    """A repository pinned at one commit, with the `.py` files to fetch."""
+    """A repository pinned at one commit, with the `.py` files to fetch.
+
+    ``fetched`` holds the bytes the listing already read from the archive (by
+    git blob id), so that fetching them costs nothing more; ``cost`` what the
+    listing cost in requests (see GitHubClient.meter), for the per-repository
+    accounting.
+    """
 
     repo: Repo
     commit: str
     files: tuple[FileEntry, ...] = ()
-    unchanged: bool = False  # same commit as the previous crawl (answered 304)
+    unchanged: bool = False  # same commit as the previous crawl
+    fetched: dict[str, bytes] = field(default_factory=dict, repr=False)
+    archive_failed: bool = False  # the listing's archive failed: do not ask for it again
+    cost: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

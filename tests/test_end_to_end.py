@@ -60,6 +60,13 @@ def test_report_and_summary(first_run, expected):
     assert summary["skipped_by_reason"]["legal_takedown"] == 1
     assert summary["skipped_by_reason"]["blocked"] == 1
     assert summary["dvc"]["changed"] and len(summary["dvc"]["commit"]) == 40
+    # One rate-limited request per repository: the archive of its default branch.
+    assert summary["github_rate_limited"]["core"] == summary["repos_found"]
+    assert summary["github_downloads"] == summary["repos_listed"]
+    assert summary["github_per_repository"]["core"] == {
+        "mean": 1.0, "max": 1, "repos": summary["repos_found"]}
+    assert set(summary["timings"]) >= {"startup_s", "pipeline_s", "snapshot_s", "steps_s"}
+    assert "time by stage" in proc.stdout and "rate-limited" in proc.stdout
     # Every dead letter has a reason and lands in run/errors.jsonl.
     errors = [json.loads(x) for x in (cwd / "out/run/errors.jsonl").read_text().splitlines()]
     assert len(errors) == summary["dead_letters"]
@@ -168,4 +175,8 @@ def test_rerun_is_idempotent_and_cheap(first_run):
     assert {d: _tree_digest(cwd / "out" / d) for d in before} == before
     assert summary["dvc"]["changed"] is False and summary["dvc"]["commit"] == head
     assert summary["files_fetched"] == 0 and "tarball" not in summary["github_requests"]
-    assert summary["github_not_modified"] == summary["repos_listed"]
+    # Nothing was pushed since: no repository costs a request, not even a 304.
+    assert summary["repos_unchanged"] == summary["repos_listed"] > 0
+    assert set(summary["github_requests"]) == {"search"}
+    assert summary["github_rate_limited"].get("core", 0) == 0 and summary["github_downloads"] == 0
+    assert summary["github_per_repository"]["core"]["max"] == 0

@@ -56,18 +56,20 @@ def client_for(emu: GitHubEmulator, fake_time: bool = True, **kw: Any) -> GitHub
 
 
 def crawl(client: GitHubClient) -> dict[str, Any]:
-    """What the pipeline does per repository, condensed: the outcome of each."""
+    """What the pipeline does per repository, condensed, plus the fallback's listing
+    to compare with: the archive of the default branch (its header names the commit),
+    the tree of that commit and one blob. The outcome of each repository."""
     out: dict[str, Any] = {}
     for item in client.search_repositories("manim"):
         name = item["full_name"]
         try:
-            repo = client.get_repo(name)
-            sha, _ = client.pin_commit(name, repo["default_branch"])
-            tree = client.list_tree(name, sha)
-            py = {e.path: e.sha for e in tree if e.path.endswith(".py")}
-            with client.iter_tarball(name, sha, want=lambda p, s, py=py: p in py,
+            with client.iter_tarball(name, item["default_branch"], want=lambda p, s: p.endswith(".py"),
                                      max_archive_bytes=BUDGET, max_member_bytes=1 << 20) as members:
                 files = {m.path: m.data for m in members}
+            sha = members.commit
+            assert sha and members.short_sha and sha.startswith(members.short_sha)
+            tree = client.list_tree(name, sha)
+            py = {e.path: e.sha for e in tree if e.path.endswith(".py")}
             first = min(py, default=None)
             if first is not None:
                 assert client.get_blob(name, py[first]) == files[first]
@@ -94,7 +96,7 @@ def test_sample_corpus_crawl(baseline):
     assert "calendartools/zmanim-tools" in baseline  # search matches substrings; filtering is later
     assert "forkuser/manim-scene-gallery" not in baseline  # forks are excluded by default
     ok = [v for v in baseline.values() if isinstance(v, tuple)]
-    assert ok and all(v[1] == v[2] for v in ok)  # the tarball gave every listed .py file
+    assert ok and all(v[1] == v[2] for v in ok)  # the archive lists what the tree lists
 
 
 @pytest.mark.parametrize(
@@ -103,12 +105,12 @@ def test_sample_corpus_crawl(baseline):
         (FaultConfig(error_5xx_every=5), "5xx"),
         (FaultConfig(cut_every=5), "connection"),
         (FaultConfig(truncate_every=5), "truncated"),
-        (FaultConfig(secondary_every=7), "secondary"),
-        (FaultConfig(secondary_no_retry_after=7), "secondary"),
+        (FaultConfig(secondary_every=3), "secondary"),
+        (FaultConfig(secondary_no_retry_after=3), "secondary"),
         (FaultConfig(malformed_json_every=5), "malformed"),
     ],
     ids=["5xx", "cut", "truncate", "secondary", "secondary_no_retry_after", "malformed_json"],
-)  # periods prime to 6: a repository costs 6 requests, and downloads get fewer kinds of fault
+)  # periods prime to 4: a repository costs 4 requests, and downloads get fewer kinds of fault
 def test_each_fault_is_retried_and_the_crawl_is_complete(baseline, faults, cause):
     with GitHubEmulator(faults=faults) as emu:
         client = client_for(emu)
@@ -138,7 +140,7 @@ def test_primary_limit_is_waited_out_with_real_time():
         client = client_for(emu, fake_time=False)
         started = time.monotonic()
         for _ in range(12):
-            assert client.get_repo("gridlab/manim-local-imports")["full_name"] == "gridlab/manim-local-imports"
+            assert client.pin_commit("gridlab/manim-local-imports", "main")[0]
         elapsed = time.monotonic() - started
         status = emu.stats()["status"]
     assert 403 not in status
@@ -164,7 +166,6 @@ def test_ghe_prefix_without_rate_headers():
         assert emu.url.endswith("/api/v3")
         client = client_for(emu)
         assert client.rate_limit() is None
-        assert client.get_repo("pkgdev/manim-packaged")["default_branch"] == "develop"
         sha, _ = client.pin_commit("pkgdev/manim-packaged", "develop")
         assert client.list_tree("pkgdev/manim-packaged", sha)
         assert client._credentials[0].throttle.snapshot("core").remaining is None
@@ -173,7 +174,7 @@ def test_ghe_prefix_without_rate_headers():
 def test_rate_limit_endpoint_and_headers_are_tracked():
     with GitHubEmulator(core_limit=100) as emu:
         client = client_for(emu)
-        client.get_repo("pkgdev/manim-packaged")
+        client.pin_commit("pkgdev/manim-packaged", "develop")
         limits = client.rate_limit()
         assert limits["resources"]["core"]["remaining"] == 99
         assert client._credentials[0].throttle.snapshot("core").remaining == 99
@@ -207,14 +208,19 @@ def test_tarball_authorization_stays_on_the_api_host():
     assert client.stats.requests["tarball"] == 1
 
 
-def test_contents_matches_blobs_and_renamed_repo_is_followed():
+def test_renamed_repo_is_followed():
+    old, new = "mixedcase/manim-mixed-experiments", "mixedcase/manim-dual-flavor"
     with GitHubEmulator() as emu:
         client = client_for(emu)
-        repo = client.get_repo("mixedcase/manim-mixed-experiments")  # old name: 301
-        assert repo["full_name"] == "mixedcase/manim-dual-flavor"
-        sha, _ = client.pin_commit(repo["full_name"], "main")
-        entry = next(e for e in client.list_tree(repo["full_name"], sha) if e.path.endswith(".py"))
-        assert client.get_contents(repo["full_name"], entry.path, sha) == client.get_blob(repo["full_name"], entry.sha)
+
+        def archive(name: str) -> tuple[str | None, dict[str, bytes]]:
+            with client.iter_tarball(name, "main", want=lambda p, s: True, max_archive_bytes=BUDGET,
+                                     max_member_bytes=1 << 20) as members:
+                return members.commit, {m.path: m.data for m in members} | {}
+
+        assert client.pin_commit(old, "main") == client.pin_commit(new, "main")  # 301, followed
+        commit, files = archive(old)
+        assert files and (commit, files) == archive(new)
 
 
 def test_bad_credentials_are_not_retried():
@@ -254,8 +260,13 @@ def test_hostile_corpus():
         assert "ok.py" in paths
         assert sum(unsafe_path_reason(p) is not None for p in paths) >= 4
 
+        with pytest.raises(ArchiveError):  # its archive is corrupt: the tree API lists it
+            list(client.iter_tarball("hostile/evil-paths", "main", want=lambda p, s: True,
+                                     max_archive_bytes=BUDGET, max_member_bytes=1 << 20))
+
         for call in (
-            lambda: client.get_repo("hostile/bad-api"),
+            lambda: list(client.iter_tarball("hostile/bad-api", "main", want=lambda p, s: True,
+                                             max_archive_bytes=BUDGET, max_member_bytes=1 << 20)),
             lambda: client.pin_commit("hostile/bad-api", "main"),
             lambda: client.list_tree("hostile/bad-api", "0" * 40),
             lambda: client.get_blob("hostile/bad-api", "0" * 40),

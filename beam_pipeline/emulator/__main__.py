@@ -13,6 +13,7 @@ import threading
 from collections.abc import Sequence
 
 from .faults import FaultConfig
+from .secondary import SecondaryLimitConfig
 from .server import GitHubEmulator
 
 __all__ = ["build_parser", "main"]
@@ -82,6 +83,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--valid_tokens",
         default=None,
         help="comma-separated accepted tokens; others get 401 (default: accept any)",
+    )
+    p.add_argument(
+        "--secondary_limits",
+        nargs="?",
+        const="100,900,90,60",
+        default=None,
+        metavar="CONCURRENT,POINTS,SERVER_S,WINDOW_S",
+        help="enforce GitHub's secondary limits per token (bare: GitHub's documented "
+        "100 concurrent, 900 points and 90 s of server time per 60 s): 403 when exceeded",
+    )
+    p.add_argument(
+        "--no_archive_commit_header",
+        action="store_true",
+        help="serve archives without git's pax header naming the commit (GitHub's have it)",
     )
     p.add_argument(
         "--truncate_trees_over",
@@ -160,6 +175,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         search_window_s=args.search_window_s,
         anon_core_limit=args.anon_core_limit,
         anon_search_limit=args.anon_search_limit,
+        secondary_limits=SecondaryLimitConfig.parse(args.secondary_limits)
+        if args.secondary_limits
+        else None,
+        archive_commit_header=not args.no_archive_commit_header,
     )
     done = threading.Event()
 

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 
 __all__ = [
     "BOMB_SIZE",
+    "CORRUPT",
     "ESCAPE_NAMES",
     "archive_top",
     "build_tarball",
@@ -26,6 +27,8 @@ __all__ = [
 ]
 
 BLOCK = tarfile.BLOCKSIZE
+# What a broken download host might send: a gzip header, then garbage.
+CORRUPT = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff" + b"not a deflate stream " * 8
 BOMB_SIZE = 3 * 2**29  # 1.5 GiB of zeros inside one member
 _CHUNK = 2**20
 # Members of the tar-escape archive that must never land outside the target folder.
@@ -70,11 +73,20 @@ def _info(
 
 
 def build_tarball(
-    top: str, entries: Iterable[tuple[str, bytes | None]], sha: str, mtime: int
+    top: str,
+    entries: Iterable[tuple[str, bytes | None]],
+    sha: str,
+    mtime: int,
+    header: bool = True,
 ) -> bytes:
-    """A gzip tar of ``entries`` (path, data; None for a directory), byte-for-byte stable."""
+    """A gzip tar of ``entries`` (path, data; None for a directory), byte-for-byte stable.
+
+    ``header=False`` leaves out git's pax global header (the commit id), as some
+    archivers do: only the top folder's short sha then names the commit.
+    """
     buf = io.BytesIO()
-    buf.write(_global_header(sha, mtime))
+    if header:
+        buf.write(_global_header(sha, mtime))
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
         tar.addfile(_info(f"{top}/", mtime, kind=tarfile.DIRTYPE))
         for path, data in entries:

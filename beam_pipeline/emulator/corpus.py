@@ -196,6 +196,11 @@ class RepoRecord:
 
     def __post_init__(self) -> None:
         self.commit = "" if self.snapshot.empty else self.snapshot.commit_sha(self.full_name)
+        if self.commit:
+            # A new commit comes with a push, and GitHub updates pushed_at on every
+            # push: served content and pushed_at move together. The recorded time
+            # plus up to a day, derived from the commit id, keeps that deterministic.
+            self.pushed_ts += int(self.commit[:8], 16) % 86400
         self.haystack = {
             "name": self.name.lower(),
             "description": (self.description or "").lower(),

@@ -8,10 +8,11 @@ and bad JSON instead of crashing or writing outside its output folder.
   escapes, symlinks and hardlinks leaving the folder, a device, a FIFO, a
   setuid file and a member declaring 1 TiB, beside one good ``ok.py``.
 - ``hostile/gzip-bomb``: the archive inflates to 1.5 GiB of zeros.
-- ``hostile/bad-api``: repo/branch/commit/tree/blob/contents answers are
-  malformed JSON or carry wrong types (see ``bad_api_body``).
-- ``hostile/evil-paths``: the tree API itself lists paths with ``..``, a
-  leading ``/``, a NUL and a backslash.
+- ``hostile/bad-api``: repo/branch/commit/tree/blob/contents/tarball answers
+  are malformed JSON or carry wrong types (see ``bad_api_body``).
+- ``hostile/evil-paths``: its archive is corrupt, so a crawler has to list it
+  with the tree API, which lists paths with ``..``, a leading ``/``, a NUL and
+  a backslash.
 - search-only items with evil names or missing / mistyped fields.
 """
 

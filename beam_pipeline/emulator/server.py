@@ -29,6 +29,7 @@ from .faults import FaultConfig, FaultInjector
 from .hostile import OK_PY, bad_api_body
 from .ratelimit import RateLimiter, RateState
 from .search import QueryError, run_search
+from .secondary import SecondaryLimitConfig, SecondaryLimiter
 
 __all__ = ["ENDPOINTS", "GitHubEmulator"]
 
@@ -118,6 +119,12 @@ def _token(auth: str | None) -> str | None:
     return auth.strip()
 
 
+def _who(h: BaseHTTPRequestHandler) -> str:
+    """Whose limits a request counts against: its token's, else its address's."""
+    token = _token(h.headers.get("Authorization"))
+    return f"token:{token}" if token else f"ip:{h.client_address[0]}"
+
+
 def _classify(rest: list[str]) -> str:
     """Endpoint name of ``/repos/{o}/{r}/<rest>`` for statistics."""
     if not rest:
@@ -202,7 +209,11 @@ class GitHubEmulator:
     any token; else others get 401), ``ghe_no_rate_limit`` (GitHub Enterprise
     without limits: /rate_limit is 404 and no rate headers), ``search_window_s``
     (default ``min(rate_window_s, 60)``, GitHub's search window is a minute),
-    ``anon_core_limit`` / ``anon_search_limit`` (default: same as with a token).
+    ``anon_core_limit`` / ``anon_search_limit`` (default: same as with a token),
+    ``secondary_limits`` (a SecondaryLimitConfig: enforce GitHub's secondary
+    limits per token, answering 403 like GitHub; default off), and
+    ``archive_commit_header`` (default True: archives start with git's pax
+    header naming the commit, as GitHub's do; False serves archives without it).
     """
 
     def __init__(
@@ -224,6 +235,8 @@ class GitHubEmulator:
         search_window_s: float | None = None,
         anon_core_limit: int | None = None,
         anon_search_limit: int | None = None,
+        secondary_limits: SecondaryLimitConfig | None = None,
+        archive_commit_header: bool = True,
     ) -> None:
         self.root = Path(root) if root is not None else bundled_corpus_root()
         self.host = host
@@ -245,6 +258,8 @@ class GitHubEmulator:
             "search": anon_search_limit if anon_search_limit is not None else search_limit,
         }
         self._limiter = RateLimiter(limits, windows, anon)
+        self._secondary = SecondaryLimiter(secondary_limits) if secondary_limits else None
+        self.archive_commit_header = archive_commit_header
         self._injector = FaultInjector(self.faults)
         self._corpus: Corpus | None = None
         self._server: _Server | None = None
@@ -318,7 +333,8 @@ class GitHubEmulator:
         return f"http://{self.url_host}:{self.port}{self.api_prefix}"
 
     def stats(self) -> dict[str, Any]:
-        """Requests per endpoint (also flat at the top level), statuses, 304s, faults."""
+        """Requests per endpoint (also flat at the top level), statuses, 304s, faults,
+        secondary-limit refusals and the most requests of one client in flight."""
         with self._lock:
             requests = {name: self._requests[name] for name in ENDPOINTS}
             out: dict[str, Any] = dict(requests)
@@ -329,18 +345,48 @@ class GitHubEmulator:
                 not_modified=self._not_modified,
                 auth_on_codeload=self._auth_on_codeload,
                 faults=dict(self._injector.counts),
+                secondary_limited=self._secondary.refused if self._secondary else 0,
+                max_in_flight=self._secondary.max_in_flight if self._secondary else 0,
             )
             return out
 
     # ------------------------------------------------------------------ dispatch
     def _handle(self, h: _Handler) -> None:
+        arrived = time.monotonic()
         split = urlsplit(h.path)
         query = dict(parse_qsl(split.query, keep_blank_values=True))
         path = split.path
-        if self.faults.latency_ms:
-            time.sleep(self.faults.latency_ms / 1000.0)
         segs = [unquote(s) for s in path.strip("/").split("/")] if path.strip("/") else []
         download = bool(segs) and segs[0] in (CODELOAD, RAW)
+        h.secondary_who = None
+        if self._secondary is not None and not download:
+            who = _who(h)
+            retry_after = self._secondary.enter(who, arrived)
+            if retry_after is not None:
+                if self.faults.latency_ms:
+                    time.sleep(self.faults.latency_ms / 1000.0)
+                resp = self._fault_response("secondary")
+                resp.headers["retry-after"] = str(retry_after)
+                self._send(h, resp, {})
+                return
+            h.secondary_who, h.secondary_since = who, arrived
+        try:
+            self._handle_admitted(h, split, query, path, segs, download)
+        finally:
+            self._leave_secondary(h)
+
+    def _leave_secondary(self, h: _Handler) -> None:
+        """The request is answered (or dropped): it no longer counts as in flight."""
+        who = getattr(h, "secondary_who", None)
+        if who is not None and self._secondary is not None:
+            h.secondary_who = None
+            now = time.monotonic()
+            self._secondary.leave(who, now, now - h.secondary_since)
+
+    def _handle_admitted(self, h: _Handler, split: Any, query: dict[str, str], path: str,
+                         segs: list[str], download: bool) -> None:
+        if self.faults.latency_ms:
+            time.sleep(self.faults.latency_ms / 1000.0)
         if download:
             endpoint = "codeload" if segs[0] == CODELOAD else "raw"
             route: Callable[[], _Response] = lambda: self._download(segs)  # noqa: E731
@@ -359,7 +405,7 @@ class GitHubEmulator:
             self._finish_download(h, route(), kind)
             return
         token = _token(auth)
-        who = f"token:{token}" if token else f"ip:{h.client_address[0]}"
+        who = _who(h)
         resource = "search" if endpoint == "search" else "core"
         limited = not self.ghe_no_rate_limit
         if self.valid_tokens is not None and token is not None and token not in self.valid_tokens:
@@ -424,6 +470,7 @@ class GitHubEmulator:
     def _send(
         self, h: _Handler, resp: _Response, rate: dict[str, str], truncate: bool = False
     ) -> None:
+        self._leave_secondary(h)  # before the client can see the answer and send the next
         body = resp.body
         if truncate and isinstance(body, bytes) and not body:
             h.close_connection = True  # nothing to halve: cut instead
@@ -648,6 +695,7 @@ class GitHubEmulator:
             "tree",
             "blob",
             "contents",
+            "tarball",
         ):
             sha_accept = endpoint == "commit" and ".sha" in accept
             return _Response(
@@ -857,6 +905,8 @@ class GitHubEmulator:
         if rec.hostile == "gzip-bomb":
             stream = archive.gzip_bomb(top, rec.commit, rec.pushed_ts)
             return _Response(200, stream, headers, content_type="application/x-gzip")
+        if rec.hostile == "evil-paths":  # no usable archive: the tree API is what lists it
+            return _Response(200, archive.CORRUPT, headers, content_type="application/x-gzip")
         key = (rec.full_name, rec.commit)
         with self._lock:
             data = self._archive_cache.get(key)
@@ -869,7 +919,8 @@ class GitHubEmulator:
                     (path, snap.files[path] if e.type == "blob" else None)
                     for path, e in snap.listing(snap.root, True)
                 ]
-                data = archive.build_tarball(top, entries, rec.commit, rec.pushed_ts)
+                data = archive.build_tarball(top, entries, rec.commit, rec.pushed_ts,
+                                             header=self.archive_commit_header)
             with self._lock:
                 self._archive_cache[key] = data
                 while len(self._archive_cache) > 32:

@@ -5,10 +5,16 @@ whoever controls the repository (or the server). Members are read one by one
 from the network stream and never written to disk; paths that escape the
 repository, links, devices and oversized files are skipped with a reason, and a
 decompressed total over the budget (a gzip bomb) stops the read.
+
+The archive also says which commit it holds: ``git archive`` (and so GitHub)
+writes a pax global header whose ``comment`` is the full commit id, and names
+the single top folder ``{owner}-{repo}-{short sha}``. Requesting the archive of
+a branch by name therefore pins the commit and lists the files in one request.
 """
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import re
 import tarfile
@@ -26,7 +32,10 @@ from .models import ArchiveMember, SkippedMember
 __all__ = ["TOO_LARGE", "TarballReader", "unsafe_path_reason"]
 
 _READ_CHUNK = 64 * 1024
+_HASH_CHUNK = 1 << 20
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
+_COMMIT = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
+_SHORT_SHA = re.compile(r"^[0-9a-f]{7,64}$")
 # ArchiveError reason of an archive refused for its size (a gzip bomb, a member
 # declaring terabytes): the archive's fault, not the network's, so worth recording.
 TOO_LARGE = "archive_too_large"
@@ -46,7 +55,10 @@ _TRANSIENT_ERRORS = (
 )
 _CORRUPT_ERRORS = (EOFError, zlib.error, tarfile.TarError)
 
-Opener = Callable[[], tuple["_Readable", Callable[[], None]]]
+# Opens the archive again after a cut download; given the commit read from the
+# first download's header (None if it had none), so that a retry of a branch's
+# archive cannot land on a newer commit.
+Opener = Callable[[str | None], tuple["_Readable", Callable[[], None]]]
 
 
 def unsafe_path_reason(path: str) -> str | None:
@@ -132,7 +144,12 @@ class _BoundedGunzip:
 class TarballReader:
     """Iterator over the safe, wanted regular files of a ``.tar.gz`` stream.
 
-    ``skipped`` lists what was refused and why (unwanted files are not listed).
+    ``skipped`` lists what was refused and why (unwanted files are not listed;
+    a wanted file over ``max_member_bytes`` is listed as ``too_large`` with its
+    git blob id, hashed as it streams past). ``commit`` is the commit id of the
+    pax global header, ``short_sha`` the hex suffix of the top folder and
+    ``complete`` whether the archive was read to its end; an archive whose
+    header and folder disagree (or disagree with ``expect_commit``) is refused.
     When the download breaks and ``reopen`` is given, the archive is requested
     again (up to ``max_reopens`` times) and the members already yielded are
     passed over, so a cut connection costs a re-download, not the whole
@@ -154,9 +171,14 @@ class TarballReader:
         max_reopens: int = 0,
         on_reopen: Callable[[], None] | None = None,
         label: str = "tarball",
+        expect_commit: str | None = None,
     ) -> None:
         self.skipped: list[SkippedMember] = []
         self.reopens = 0
+        self.commit: str | None = None
+        self.top: str | None = None
+        self.complete = False
+        self._expect = expect_commit
         self._gunzip = _BoundedGunzip(stream, max_archive_bytes)
         self._want = want
         self._max_archive = max_archive_bytes
@@ -175,6 +197,14 @@ class TarballReader:
     def bytes_inflated(self) -> int:
         return self._gunzip.total_out
 
+    @property
+    def short_sha(self) -> str | None:
+        """The abbreviated commit id ending the top folder's name, if it has one."""
+        if not self.top:
+            return None
+        suffix = self.top.rsplit("-", 1)[-1]
+        return suffix if _SHORT_SHA.match(suffix) else None
+
     def __iter__(self) -> Iterator[ArchiveMember]:
         return self
 
@@ -183,6 +213,7 @@ class TarballReader:
             try:
                 return next(self._members)
             except StopIteration:
+                self.complete = True
                 self.close()
                 raise
             except _TRANSIENT_ERRORS as exc:
@@ -207,7 +238,7 @@ class TarballReader:
         if self._on_reopen is not None:
             self._on_reopen()
         try:
-            stream, self._close = self._reopen()
+            stream, self._close = self._reopen(self.commit)
         except ArchiveError:
             raise
         except GitHubError as exc:  # the API itself failed: same outcome as a bad archive
@@ -227,19 +258,52 @@ class TarballReader:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _skip(self, path: str, reason: str, size: int = 0) -> None:
+    def _skip(self, path: str, reason: str, size: int = 0, blob: str | None = None) -> None:
         if (path, reason) in self._reported:  # seen before the download was restarted
             return
         self._reported.add((path, reason))
-        item = SkippedMember(path, reason, size)
+        item = SkippedMember(path, reason, size, blob)
         self.skipped.append(item)
         if self._on_skip is not None:
             self._on_skip(path, reason)
+
+    def _header_commit(self, tar: tarfile.TarFile) -> None:
+        """Take the commit id from the pax global header (``git archive``'s comment)."""
+        comment = tar.pax_headers.get("comment", "").strip().lower()
+        commit = comment if _COMMIT.match(comment) else None
+        if self.commit is not None and commit != self.commit:
+            raise ArchiveError("the archive changed between two downloads")
+        self.commit = commit
+
+    def _check_top(self, top: str) -> None:
+        """One archive, one commit: the folder name, the header and the request agree."""
+        if self.top is not None and top != self.top:
+            raise ArchiveError("the archive changed between two downloads")
+        self.top = top
+        short = self.short_sha
+        known = self.commit or self._expect
+        if short and known and not known.startswith(short):
+            raise ArchiveError(f"top folder {top!r} does not name commit {known[:12]}")
+        if self._expect and self.commit and self.commit != self._expect:
+            raise ArchiveError(f"archive holds commit {self.commit[:12]}, not {self._expect[:12]}")
+
+    def _hash_member(self, tar: tarfile.TarFile, info: tarfile.TarInfo) -> str:
+        """The git blob id of a member too large to keep, hashed as it streams past."""
+        digest = hashlib.sha1(b"blob %d\0" % info.size, usedforsecurity=False)
+        handle = tar.extractfile(info)
+        read = 0
+        while handle is not None and (chunk := handle.read(_HASH_CHUNK)):
+            digest.update(chunk)
+            read += len(chunk)
+        if read != info.size:
+            raise ArchiveError(f"member {info.name!r} cut short")
+        return digest.hexdigest()
 
     def _iter(self) -> Iterator[ArchiveMember]:
         top: str | None = None
         seen: set[str] = set()
         with tarfile.open(fileobj=self._gunzip, mode="r|") as tar:  # type: ignore[arg-type]
+            self._header_commit(tar)  # opening reads up to the first member
             while (info := tar.next()) is not None:
                 tar.members.clear()  # stream mode keeps every header otherwise
                 if info.offset_data + max(0, info.size) > self._max_archive:
@@ -255,6 +319,7 @@ class TarballReader:
                 head, _, path = name.partition("/")
                 if top is None:
                     top = head
+                    self._check_top(top)
                 if head != top or not path:
                     if not (info.isdir() and head == top):
                         self._skip(name, "outside_top_folder", info.size)
@@ -283,7 +348,7 @@ class TarballReader:
                 if path in self._yielded or not self._want(path, info.size):
                     continue
                 if info.size > self._max_member:
-                    self._skip(path, "too_large", info.size)
+                    self._skip(path, "too_large", info.size, self._hash_member(tar, info))
                     continue
                 handle = tar.extractfile(info)
                 data = handle.read() if handle is not None else b""

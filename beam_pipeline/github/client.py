@@ -16,7 +16,9 @@ import random
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, quote, urlsplit
@@ -25,7 +27,7 @@ import requests
 
 from ..safepath import UnsafePath, check_full_name
 from ..tokens import redact
-from .archive import TOO_LARGE, TarballReader, unsafe_path_reason
+from .archive import TOO_LARGE, TarballReader
 from .blobs import BlobCache, git_blob_sha
 from .errors import (
     ArchiveError,
@@ -42,12 +44,16 @@ from .errors import (
 )
 from .models import TreeEntry
 from .ratelimit import (
+    Pacer,
+    SecondaryLimits,
     SharedThrottle,
     backoff_delay,
     parse_http_date,
     parse_rate_headers,
     parse_retry_after,
     secondary_delay,
+    shared_pacer,
+    shared_rotation,
     shared_throttle,
 )
 from .slicing import GITHUB_EPOCH, SEARCH_RESULT_CAP, build_query, iter_date_slices
@@ -76,14 +82,15 @@ class _Retry(Exception):
 
 
 class _Credential:
-    """One token (or none) and its process-wide throttle. Its repr never shows the token."""
+    """One token (or none), its process-wide throttle and pacer. Its repr never shows the token."""
 
-    __slots__ = ("index", "throttle", "_authorization")
+    __slots__ = ("index", "throttle", "pacer", "_authorization")
 
-    def __init__(self, index: int, token: str | None, base_url: str):
+    def __init__(self, index: int, token: str | None, base_url: str, limits: SecondaryLimits):
         self.index = index
         self._authorization = f"Bearer {token}" if token else None
         self.throttle: SharedThrottle = shared_throttle(base_url, token)
+        self.pacer: Pacer = shared_pacer(base_url, token, limits)
 
     def headers(self) -> dict[str, str]:
         return {"Authorization": self._authorization} if self._authorization else {}
@@ -93,11 +100,14 @@ class _Credential:
 
 
 class GitHubClient:
-    """GitHub REST client: search, repository metadata, trees, blobs and tarballs.
+    """GitHub REST client: search, commits, trees, blobs and tarballs.
 
-    Safe to share between threads (the rate-limit state is process-wide anyway).
-    Create it once per worker (``DoFn.setup``) and ``close()`` it in teardown.
-    ``sleep`` and ``clock`` are injectable so waiting logic is testable instantly.
+    Rate-limit and pacing state are process-wide per token, so every client
+    of a worker process shares them; give one thread one client (a
+    ``requests.Session`` is not meant to be shared) and ``close()`` it when
+    done. ``blob_cache`` may be shared too. ``secondary`` sets the pacing under
+    GitHub's secondary limits. ``sleep`` and ``clock`` are injectable so
+    waiting logic is testable instantly.
     """
 
     def __init__(
@@ -116,8 +126,9 @@ class GitHubClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
         stats: RequestStats | None = None,
-        blob_cache_bytes: int = 32 << 20,
+        blob_cache: BlobCache | None = None,
         max_tree_requests: int = 2000,
+        secondary: SecondaryLimits | None = None,
         rng: random.Random | None = None,
     ) -> None:
         if not re.match(r"^https?://[^/?#]+", base_url or ""):
@@ -127,9 +138,10 @@ class GitHubClient:
             tokens = (tokens,)
         clean = [t.strip() for t in tokens if t and t.strip()]
         self._secrets = tuple(clean)
-        self._credentials = [_Credential(i + 1, t, self.base_url) for i, t in enumerate(clean)] or [
-            _Credential(0, None, self.base_url)
-        ]
+        limits = secondary if secondary is not None else SecondaryLimits()
+        self._credentials = [
+            _Credential(i + 1, t, self.base_url, limits) for i, t in enumerate(clean)
+        ] or [_Credential(0, None, self.base_url, limits)]
         self.timeout = timeout
         self.max_retries = max(0, max_retries)
         self.backoff_base_s = backoff_base_s
@@ -143,9 +155,9 @@ class GitHubClient:
         self._sleep = sleep
         self._clock = clock
         self._rng = rng or random.Random()
-        self._rr = 0
-        self._rr_lock = threading.Lock()
-        self._blobs = BlobCache(blob_cache_bytes)
+        self._rotation = shared_rotation(self.base_url, tuple(clean) or (None,))
+        self._blobs = blob_cache if blob_cache is not None else BlobCache(32 << 20)
+        self._meters = threading.local()
         self._session = requests.Session()
         self._session.headers.update(
             {
@@ -168,21 +180,27 @@ class GitHubClient:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    @contextmanager
+    def meter(self) -> Iterator[Counter[str]]:
+        """Count what this thread's requests cost while inside: ``core`` and
+        ``search`` (answers charged to those limits), ``not_modified`` (free
+        304s) and ``downloads`` (archives from the download host)."""
+        outer = getattr(self._meters, "counts", None)
+        counts: Counter[str] = Counter()
+        self._meters.counts = counts
+        try:
+            yield counts
+        finally:
+            self._meters.counts = outer
+            if outer is not None:
+                outer.update(counts)
+
+    def _metered(self, what: str) -> None:
+        counts = getattr(self._meters, "counts", None)
+        if counts is not None:
+            counts[what] += 1
+
     # ------------------------------------------------------------------ search
-
-    def search_pages(self, q: str) -> Iterator[dict[str, Any]]:
-        """Pages of one query (100 items each), up to the 1,000-result cap."""
-        return self._pages(q)
-
-    def plan_search_slices(
-        self,
-        query: str = "manim",
-        created_from: date | None = None,
-        created_to: date | None = None,
-        include_forks: bool = False,
-    ) -> list[str]:
-        """Queries that together cover the search, each with total_count < 1,000."""
-        return [q for q, _ in self._slices(query, created_from, created_to, include_forks)]
 
     def search_repositories(
         self,
@@ -195,8 +213,9 @@ class GitHubClient:
     ) -> Iterator[dict[str, Any]]:
         """Every repository of the search, each ``full_name`` once, as GitHub's raw item.
 
-        Items are not validated here (beyond de-duplication): the caller turns a
-        bad one into a dead letter instead of losing it silently.
+        Items are not validated here (beyond de-duplication, the crawl's only
+        one): the caller turns a bad one into a dead letter instead of losing it
+        silently.
 
         The first page of each slice is fetched while planning and reused, so
         slicing costs one extra request per split only.
@@ -292,27 +311,13 @@ class GitHubClient:
             self.stats.count("search_incomplete")
         return body, _next_page(resp)
 
-    # -------------------------------------------------------------- repository
-
-    def get_repo(self, full_name: str) -> dict[str, Any]:
-        """Repository metadata (default_branch, license, size, fork, archived, ...)."""
-        path = f"repos/{_repo_path(full_name)}"
-
-        def parse(resp: requests.Response) -> dict[str, Any]:
-            body = _json_object(resp)
-            if not _valid_full_name(body.get("full_name")) or not isinstance(
-                body.get("default_branch", ""), str | None
-            ):
-                raise MalformedResponse(f"repo {full_name}: no full_name in the answer")
-            return body
-
-        return self._call("repo", path, parse)
+    # ------------------------------------------------------------ repositories
 
     def pin_commit(self, full_name: str, ref: str, etag: str | None = None) -> tuple[str, str | None]:
-        """The commit sha ``ref`` points at, and its ETag for the next crawl.
+        """The commit sha ``ref`` (a branch, tag or abbreviated sha) points at, and its ETag.
 
         Asks for the bare sha (one small answer) and sends ``If-None-Match`` so an
-        unchanged repository costs a free 304 (raised as NotModified).
+        unchanged branch costs a free 304 (raised as NotModified).
         """
         path = f"repos/{_repo_path(full_name)}/commits/{_quote_ref(ref)}"
         headers = {"Accept": "application/vnd.github.sha"}
@@ -392,30 +397,36 @@ class GitHubClient:
     def iter_tarball(
         self,
         full_name: str,
-        sha: str,
+        ref: str,
         *,
         want: Callable[[str, int], bool],
         max_archive_bytes: int,
         max_member_bytes: int,
         on_skip: Callable[[str, str], None] | None = None,
     ) -> TarballReader:
-        """Stream the wanted files of the repository at ``sha`` from one tarball request.
+        """Stream the wanted files of the repository at ``ref`` from one tarball request.
 
-        The answer is a redirect to a download host; requests follows it and drops
-        the Authorization header because the host changes. The archive is never
-        held whole: members are read from the socket one at a time. The returned
-        iterator yields ArchiveMember, lists refused members in ``.skipped`` and
-        raises ArchiveError on a corrupt or oversized archive, or on a download cut
-        short more than twice (each cut costs one new request, counted as a
-        "truncated" retry). Close it (or use it as a context manager) when not
-        read to the end.
+        ``ref`` is a commit sha or a branch name: the archive of a branch says
+        which commit it holds (``.commit``, from its pax header; else
+        ``.short_sha`` from its folder), so one request pins and lists a
+        repository. The answer is a redirect to a download host; requests
+        follows it and drops the Authorization header because the host changes.
+        The archive is never held whole: members are read from the socket one at
+        a time. The returned iterator yields ArchiveMember, lists refused members
+        in ``.skipped`` and raises ArchiveError on a corrupt or oversized archive,
+        or on a download cut short more than twice (each cut costs one new
+        request, counted as a "truncated" retry, and asks for the commit the
+        first download named, so a moving branch cannot mix two commits). Close
+        it (or use it as a context manager) when not read to the end.
         """
         repo = _repo_path(full_name)
-        _check_sha(sha, f"tarball {full_name}")
-        label = f"tarball {full_name}@{sha[:7]}"
+        is_sha = isinstance(ref, str) and bool(_SHA.match(ref))
+        quoted = _quote_ref(ref)
+        label = f"tarball {full_name}@{ref[:7] if is_sha else ref[:60]}"
 
-        def download() -> tuple[Any, Callable[[], None]]:
-            resp = self._call("tarball", f"repos/{repo}/tarball/{sha}", _archive_response, stream=True)
+        def download(commit: str | None = None) -> tuple[Any, Callable[[], None]]:
+            target = commit if commit is not None else quoted
+            resp = self._call("tarball", f"repos/{repo}/tarball/{target}", _archive_response, stream=True)
             try:
                 length = int(resp.headers.get("Content-Length", "-1"))
             except ValueError:
@@ -427,6 +438,9 @@ class GitHubClient:
                     reason=TOO_LARGE,
                 )
             resp.raw.decode_content = False  # we inflate ourselves, with a budget
+            if resp.history:  # the redirect was followed: an archive is on its way
+                self.stats.count("downloads")
+                self._metered("downloads")
             return resp.raw, resp.close
 
         stream, close = download()
@@ -441,10 +455,11 @@ class GitHubClient:
             max_reopens=min(2, self.max_retries),
             on_reopen=lambda: self.stats.count_retry("truncated"),
             label=label,
+            expect_commit=ref if is_sha else None,
         )
 
     def get_blob(self, full_name: str, sha: str) -> bytes:
-        """A file's bytes by blob sha, verified against the sha, cached per client."""
+        """A file's bytes by blob sha, verified against the sha; cached (see ``blob_cache``)."""
         _check_sha(sha, f"blob {full_name}")
         cached = self._blobs.get(sha)
         if cached is not None:
@@ -453,41 +468,6 @@ class GitHubClient:
         path = f"repos/{_repo_path(full_name)}/git/blobs/{sha}"
         data = self._call("blob", path, lambda resp: _decode_content(_json_object(resp), sha, path))
         self._blobs.put(sha, data)
-        return data
-
-    def get_contents(self, full_name: str, path: str, ref: str) -> bytes:
-        """A file's bytes by path (the one-request-per-file baseline).
-
-        Files over 1 MB come back with ``"encoding": "none"`` and no content;
-        those are fetched again through the blob API by their sha.
-        """
-        reason = unsafe_path_reason(path)
-        if reason is not None:
-            raise GitHubError(f"contents {full_name}: unusable path ({reason})", reason="invalid_path")
-        api_path = f"repos/{_repo_path(full_name)}/contents/{quote(path, safe='/')}"
-        where = f"contents {full_name}/{path}"
-
-        def parse(resp: requests.Response) -> tuple[bytes | None, str | None]:
-            raw = _json_any(resp)
-            if isinstance(raw, list):
-                raise GitHubError(f"{where}: is a directory", status=200, reason="not_a_file")
-            if not isinstance(raw, dict):
-                raise MalformedResponse(f"{where}: answer is not an object")
-            if raw.get("type", "file") != "file":
-                raise GitHubError(f"{where}: is a {raw.get('type')}", status=200, reason="not_a_file")
-            sha = raw.get("sha")
-            sha = sha if isinstance(sha, str) and _SHA.match(sha) else None
-            if raw.get("encoding") == "none" or (not raw.get("content") and raw.get("size")):
-                if sha is None:
-                    raise MalformedResponse(f"{where}: large file without a sha")
-                return None, sha
-            return _decode_content(raw, sha, where), sha
-
-        data, sha = self._call("contents", api_path, parse, params={"ref": ref})
-        if data is None:
-            assert sha is not None
-            self.stats.count("contents_blob_fallbacks")
-            return self.get_blob(full_name, sha)
         return data
 
     def rate_limit(self) -> dict[str, Any] | None:
@@ -508,22 +488,27 @@ class GitHubClient:
     # ------------------------------------------------------------ HTTP + retry
 
     def _next_credential(self, resource: str | None) -> _Credential:
-        """Round robin over tokens, skipping exhausted or paused ones; wait if all are."""
+        """Round robin over tokens, skipping exhausted, paused or busy ones; wait if all are.
+
+        A token is usable when its primary bucket has a request left and its
+        pacer has room in the secondary limits' window; both are booked here.
+        """
         waited = 0.0
         n = len(self._credentials)
         while True:
-            with self._rr_lock:
-                start = self._rr
-                self._rr = (self._rr + 1) % n
+            start = self._rotation.take(n)
             if resource is None:
                 return self._credentials[start]
             now = self._clock()
             shortest = float("inf")
             for i in range(n):
                 cred = self._credentials[(start + i) % n]
-                wait = cred.throttle.try_acquire(resource, now, pace=resource == "search")
+                wait = cred.pacer.try_reserve(now)
                 if wait <= 0:
-                    return cred
+                    wait = cred.throttle.try_acquire(resource, now, pace=resource == "search")
+                    if wait <= 0:
+                        return cred
+                    cred.pacer.cancel(now)
                 shortest = min(shortest, wait)
             if waited + shortest > self.max_wait_s:
                 raise Unavailable(
@@ -532,7 +517,8 @@ class GitHubClient:
                 )
             if shortest >= _LONG_WAIT_S:
                 _LOGGER.warning(
-                    "rate limit (%s): all %d credential(s) exhausted, waiting %.0f s", resource, n, shortest
+                    "rate limit (%s): all %d credential(s) exhausted or paced, waiting %.0f s",
+                    resource, n, shortest,
                 )
             self._wait(shortest)
             waited += shortest
@@ -566,19 +552,25 @@ class GitHubClient:
             cred = credential or self._next_credential(resource)
             self.stats.count_request(endpoint)
             try:
-                resp = self._session.get(
-                    url,
-                    params=params,
-                    headers={**cred.headers(), **(headers or {})},
-                    timeout=self.timeout,
-                    stream=stream,
-                )
+                with cred.pacer.slot(self._clock):
+                    resp = self._session.get(
+                        url,
+                        params=params,
+                        headers={**cred.headers(), **(headers or {})},
+                        timeout=self.timeout,
+                        stream=stream,
+                    )
             except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
                 retry = _Retry("truncated")
             except (requests.ConnectionError, requests.Timeout):
                 retry = _Retry("connection")
             else:
                 keep_open = False
+                if resource is not None:
+                    charged = resp.status_code != 304
+                    if charged:
+                        self.stats.count_charged(resource)
+                    self._metered(resource if charged else "not_modified")
                 try:
                     self._observe(cred, resource, resp)
                     result = self._handle(resp, where, parse, cred, resource, stream, secondary)

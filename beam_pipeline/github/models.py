@@ -31,8 +31,13 @@ class ArchiveMember:
 
 @dataclass(frozen=True)
 class SkippedMember:
-    """A member that was not yielded, and why (a stable, countable reason)."""
+    """A member that was not yielded, and why (a stable, countable reason).
+
+    ``blob`` is the git blob id of a wanted member skipped as ``too_large``
+    (hashed while it streamed past), so that a listing still names it exactly.
+    """
 
     path: str
     reason: str
     size: int = 0
+    blob: str | None = None

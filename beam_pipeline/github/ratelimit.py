@@ -6,6 +6,12 @@ worker; if each kept its own view, all of them would run into the wall at once
 and collect 403s. So the state lives in a module-level registry keyed by
 ``(base_url, token fingerprint)``: when one thread learns that a bucket is empty,
 every thread using that token waits for the reset.
+
+GitHub also has secondary limits, documented as at most 100 concurrent
+requests, 900 points a minute for REST endpoints (a GET costs one point) and
+90 s of server time a minute, which it enforces with 403s and long waits. A
+:class:`Pacer` per token keeps a worker process under them instead: it holds a
+request back until it fits in the sliding window, rather than provoking a 403.
 """
 
 from __future__ import annotations
@@ -13,19 +19,25 @@ from __future__ import annotations
 import hashlib
 import random
 import threading
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
 __all__ = [
     "RESET_SKEW_S",
+    "Pacer",
     "RateInfo",
+    "SecondaryLimits",
     "SharedThrottle",
     "backoff_delay",
     "parse_http_date",
     "parse_rate_headers",
     "parse_retry_after",
     "secondary_delay",
+    "shared_pacer",
+    "shared_rotation",
     "shared_throttle",
 ]
 
@@ -201,7 +213,115 @@ def _low_water(limit: int | None) -> int:
     return max(2, (limit or 10) // 5)
 
 
+@dataclass(frozen=True)
+class SecondaryLimits:
+    """GitHub's secondary limits as this process paces them, per token; 0 turns one off.
+
+    GitHub applies them per user across every process using the token, so a
+    job running several worker processes on one token gives each a share (see
+    README, "Concurrency budget").
+    """
+
+    max_concurrent: int = 100
+    points_per_window: int = 900
+    server_s_per_window: float = 90.0
+    window_s: float = 60.0
+    # Our clock starts a request a little before GitHub's does: a point is kept
+    # in the window this much longer than GitHub keeps it.
+    margin_s: float = 1.0
+
+    @property
+    def active(self) -> bool:
+        return bool(self.max_concurrent or self.points_per_window or self.server_s_per_window)
+
+
+NO_PACING = SecondaryLimits(0, 0, 0.0)
+
+
+class Pacer:
+    """Secondary-limit pacing of one token, shared by every thread of a process.
+
+    ``try_reserve`` books one point in the sliding window (or says how long to
+    wait for room); ``slot`` holds one of the concurrent-request places for the
+    duration of a request and books its server time (GitHub suggests estimating
+    it by the response time) when the request is answered.
+    """
+
+    def __init__(self, limits: SecondaryLimits) -> None:
+        self.limits = limits
+        self._lock = threading.Lock()
+        self._points: deque[float] = deque()  # start times of requests in the window
+        self._server: deque[tuple[float, float]] = deque()  # (answered at, seconds)
+        self._server_total = 0.0
+        self._slots = threading.BoundedSemaphore(limits.max_concurrent) if limits.max_concurrent else None
+        self.max_in_flight = 0
+        self._in_flight = 0
+
+    def _expire(self, now: float) -> None:
+        keep = self.limits.window_s + self.limits.margin_s
+        while self._points and self._points[0] <= now - keep:
+            self._points.popleft()
+        while self._server and self._server[0][0] <= now - keep:
+            self._server_total -= self._server.popleft()[1]
+
+    def try_reserve(self, now: float) -> float:
+        """Book a point now (returns 0.0), or return how long to wait for room."""
+        lim = self.limits
+        with self._lock:
+            self._expire(now)
+            keep = lim.window_s + lim.margin_s
+            wait = 0.0
+            if lim.points_per_window and len(self._points) >= lim.points_per_window:
+                wait = self._points[len(self._points) - lim.points_per_window] + keep - now
+            if lim.server_s_per_window and self._server_total >= lim.server_s_per_window:
+                wait = max(wait, self._server_frees_at(lim.server_s_per_window) + keep - now)
+            if wait > 0:
+                return max(wait, 0.001)
+            self._points.append(now)
+            return 0.0
+
+    def _server_frees_at(self, budget: float) -> float:
+        """When the oldest answers that must expire for the total to drop under budget were booked."""
+        excess, freed = self._server_total - budget, 0.0
+        for answered_at, seconds in self._server:
+            freed += seconds
+            if freed > excess:
+                return answered_at
+        return self._server[-1][0] if self._server else 0.0
+
+    def cancel(self, booked_at: float) -> None:
+        """Give back a point booked at ``booked_at`` that was not used."""
+        with self._lock:
+            try:
+                self._points.remove(booked_at)
+            except ValueError:
+                pass
+
+    @contextmanager
+    def slot(self, clock) -> Iterator[None]:
+        """One of the concurrent places for a request; its duration counts as server time."""
+        if self._slots is not None:
+            self._slots.acquire()
+        with self._lock:
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+        started = clock()
+        try:
+            yield
+        finally:
+            ended = clock()
+            with self._lock:
+                self._in_flight -= 1
+                if self.limits.server_s_per_window:
+                    seconds = max(0.0, ended - started)
+                    self._server.append((ended, seconds))
+                    self._server_total += seconds
+            if self._slots is not None:
+                self._slots.release()
+
+
 _REGISTRY: dict[tuple[str, str], SharedThrottle] = {}
+_PACERS: dict[tuple[str, str], Pacer] = {}
 _REGISTRY_LOCK = threading.Lock()
 
 
@@ -222,7 +342,44 @@ def shared_throttle(base_url: str, token: str | None) -> SharedThrottle:
         return throttle
 
 
+def shared_pacer(base_url: str, token: str | None, limits: SecondaryLimits) -> Pacer:
+    """The process-wide pacer of a (base URL, token) pair; new limits replace old ones."""
+    key = (base_url.rstrip("/"), token_fingerprint(token))
+    with _REGISTRY_LOCK:
+        pacer = _PACERS.get(key)
+        if pacer is None or pacer.limits != limits:
+            pacer = _PACERS[key] = Pacer(limits)
+        return pacer
+
+
+class Rotation:
+    """Whose turn it is among several tokens: one counter for every client of a process,
+    so that threads with a client each still spread their requests over the tokens."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._next = 0
+
+    def take(self, n: int) -> int:
+        with self._lock:
+            turn = self._next % max(1, n)
+            self._next = turn + 1
+            return turn
+
+
+_ROTATIONS: dict[tuple[str, ...], Rotation] = {}
+
+
+def shared_rotation(base_url: str, tokens: tuple[str | None, ...]) -> Rotation:
+    """The process-wide rotation over one set of tokens of one API."""
+    key = (base_url.rstrip("/"), *(token_fingerprint(t) for t in tokens))
+    with _REGISTRY_LOCK:
+        return _ROTATIONS.setdefault(key, Rotation())
+
+
 def clear_registry() -> None:
     """Forget all shared state (tests reuse ports and tokens)."""
     with _REGISTRY_LOCK:
         _REGISTRY.clear()
+        _PACERS.clear()
+        _ROTATIONS.clear()

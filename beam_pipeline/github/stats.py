@@ -12,8 +12,12 @@ __all__ = ["RequestStats"]
 class RequestStats:
     """Counts what a crawl cost, so runs can be compared and limits explained.
 
-    Endpoints: search, repo, commit, tree, blob, contents, tarball, rate_limit.
+    Endpoints: search, commit, tree, blob, tarball, rate_limit.
     Retry causes: 5xx, connection, truncated, malformed, primary, secondary.
+    What the rate limit saw: ``rate_limited`` counts the answers GitHub charges
+    against a resource's primary limit (every answer but a 304 and /rate_limit),
+    ``not_modified`` the free 304s and ``downloads`` the archives fetched from
+    the download host (which costs no API request of its own).
     One lock guards everything: the counters are touched once per HTTP request,
     which is far slower than the lock.
     """
@@ -23,11 +27,17 @@ class RequestStats:
         self._requests: Counter[str] = Counter()
         self._retries: Counter[str] = Counter()
         self._events: Counter[str] = Counter()
+        self._charged: Counter[str] = Counter()
         self._wait_s = 0.0
 
     def count_request(self, endpoint: str) -> None:
         with self._lock:
             self._requests[endpoint] += 1
+
+    def count_charged(self, resource: str) -> None:
+        """An answer GitHub counts against ``resource``'s primary limit."""
+        with self._lock:
+            self._charged[resource] += 1
 
     def count_retry(self, cause: str) -> None:
         with self._lock:
@@ -57,6 +67,15 @@ class RequestStats:
         return self.event("not_modified")
 
     @property
+    def rate_limited(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._charged)
+
+    @property
+    def downloads(self) -> int:
+        return self.event("downloads")
+
+    @property
     def wait_s(self) -> float:
         with self._lock:
             return self._wait_s
@@ -72,7 +91,10 @@ class RequestStats:
                 "requests": dict(sorted(self._requests.items())),
                 "retries": dict(sorted(self._retries.items())),
                 "not_modified": self._events["not_modified"],
-                "events": {k: v for k, v in sorted(self._events.items()) if k != "not_modified"},
+                "rate_limited": dict(sorted(self._charged.items())),
+                "downloads": self._events["downloads"],
+                "events": {k: v for k, v in sorted(self._events.items())
+                           if k not in ("not_modified", "downloads")},
                 "wait_s": round(self._wait_s, 3),
             }
 

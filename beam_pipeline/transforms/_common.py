@@ -1,4 +1,4 @@
-"""What the transforms share: the dead-letter tag and a DoFn base owning a client."""
+"""What the transforms share: the dead-letter tag and DoFn bases owning GitHub clients."""
 
 from __future__ import annotations
 
@@ -7,10 +7,14 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 import apache_beam as beam
 from apache_beam import pvalue
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.shared import Shared
+from apache_beam.utils.timestamp import MIN_TIMESTAMP
+from apache_beam.utils.windowed_value import WindowedValue
 
 from .. import metrics
 from ..config import JobConfig
@@ -46,18 +50,45 @@ def dead_letter(stage: str, reason: str, key: str, detail: object = "") -> pvalu
     return pvalue.TaggedOutput(DEAD, DeadLetter(stage, reason, key, stable_detail(detail)))
 
 
+class CrawlResources:
+    """What the crawl's DoFns share in one worker process: threads and a blob cache.
+
+    Beam may run several instances of a DoFn per process (one per bundle
+    thread), and ListPyFiles and FetchAndUploadRaw run side by side; sharing
+    one pool of ``--crawl_threads`` threads keeps the process's concurrency to
+    that number whatever Beam does (the concurrency budget, see README), and
+    one blob cache lets every repository of the process reuse a blob.
+    """
+
+    BLOB_CACHE_BYTES = 64 << 20
+
+    def __init__(self, threads: int) -> None:
+        from ..github import BlobCache
+
+        self.threads = max(1, threads)
+        self.pool = ThreadPoolExecutor(self.threads, thread_name_prefix="crawl")
+        self.blobs = BlobCache(self.BLOB_CACHE_BYTES)
+
+
+def crawl_resources() -> Shared:
+    """A handle to one CrawlResources per worker process; give the same handle to
+    every crawl transform of a pipeline (Beam's `Shared` keys objects by handle)."""
+    return Shared()
+
+
 class GitHubDoFn(beam.DoFn):
     """A DoFn talking to GitHub: clients created in setup, closed in teardown.
 
     Each thread gets its own client (a requests.Session is not meant to be
-    shared), all of them feeding one RequestStats; rate-limit state is shared
-    process-wide by the client itself. After each element or batch the request
+    shared), all of them feeding one RequestStats; rate-limit and pacing state
+    are shared process-wide by the client itself. After each bundle the request
     counts are added to the job counters, so the summary reports requests by
     endpoint and retries by cause.
     """
 
-    def __init__(self, cfg: JobConfig):
+    def __init__(self, cfg: JobConfig, shared: Shared | None = None):
         self.cfg = cfg
+        self._shared = shared if shared is not None else crawl_resources()
 
     def setup(self) -> None:
         from ..github import RequestStats
@@ -68,6 +99,11 @@ class GitHubDoFn(beam.DoFn):
         self._clients: list = []
         self._clients_lock = threading.Lock()
         self._last: dict[str, int] = {}
+        threads = self.cfg.crawl_threads
+        # The tag makes a new pipeline in the same process start from fresh resources.
+        self._resources: CrawlResources = self._shared.acquire(
+            lambda: CrawlResources(threads), tag=("crawl", threads)
+        )
 
     @property
     def client(self):
@@ -83,6 +119,8 @@ class GitHubDoFn(beam.DoFn):
                 backoff_base_s=self.cfg.backoff_base_s,
                 secondary_floor_s=self.cfg.secondary_floor_s,
                 stats=self._stats,
+                blob_cache=self._resources.blobs,
+                secondary=self.cfg.secondary_limits(),
             )
             self._local.client = client
             with self._clients_lock:
@@ -107,26 +145,20 @@ class GitHubDoFn(beam.DoFn):
 
 
 class ConcurrentGitHubDoFn(GitHubDoFn):
-    """Processes a batch of elements on a thread pool.
+    """Processes elements on the process's crawl threads, several at a time.
 
     The crawl waits on the network, not the CPU: with ~50 ms per request a
-    single thread spends almost all its time idle. Work runs on helper threads;
-    outputs and counts are handed back to the bundle's thread, which emits them.
+    single thread spends almost all its time idle. ``process`` hands each
+    element to a helper thread and emits whatever has finished, waiting only
+    when ``2 * crawl_threads`` elements are in flight; ``finish_bundle`` emits
+    the rest. So elements never wait for a batch to fill or for its slowest
+    member, and the next fused step (here FetchAndUploadRaw after ListPyFiles)
+    starts on a repository as soon as its listing is done. Outputs and counts
+    are handed back to the bundle's thread, which emits them.
     """
 
-    def __init__(self, cfg: JobConfig, threads: int):
-        super().__init__(cfg)
-        self.threads = max(1, threads)
-
-    def setup(self) -> None:
-        super().setup()
-        self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix=type(self).__name__)
-
-    def teardown(self) -> None:
-        pool = getattr(self, "_pool", None)
-        if pool is not None:
-            pool.shutdown(wait=True)
-        super().teardown()
+    def start_bundle(self) -> None:
+        self._pending: list[Future] = []
 
     def process_one(self, element) -> Iterator:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -135,19 +167,38 @@ class ConcurrentGitHubDoFn(GitHubDoFn):
         with metrics.buffered() as counts:
             return list(self.process_one(element)), counts
 
-    def process(self, batch: list):
+    def _emit(self, *, block: bool, drain: bool, windowed: bool) -> Iterator:
+        if drain:
+            wait(self._pending)
+        elif block:
+            wait(self._pending, return_when=FIRST_COMPLETED)
+        done = [f for f in self._pending if f.done()]
+        if not done:
+            return
+        self._pending = [f for f in self._pending if not f.done()]
+        for future in done:
+            outputs, counts = future.result()
+            metrics.report_buffered(counts)
+            for out in outputs:
+                yield _windowed(out) if windowed else out
+
+    def process(self, element):
+        self._pending.append(self._resources.pool.submit(self._work, element))
+        yield from self._emit(block=len(self._pending) >= 2 * self._resources.threads,
+                              drain=False, windowed=False)
+
+    def finish_bundle(self):
         try:
-            for outputs, counts in self._pool.map(self._work, batch):
-                metrics.report_buffered(counts)
-                yield from outputs
+            yield from self._emit(block=False, drain=True, windowed=True)
         finally:
             self.flush_request_counts()
 
 
-def batched(threads: int) -> beam.PTransform:
-    """Batches sized for a ConcurrentGitHubDoFn with `threads` threads."""
-    size = max(1, threads) * 2
-    return beam.BatchElements(min_batch_size=size, max_batch_size=size)
+def _windowed(out):
+    """An output of finish_bundle: every element of this job is in the global window."""
+    if isinstance(out, pvalue.TaggedOutput):
+        return pvalue.TaggedOutput(out.tag, WindowedValue(out.value, MIN_TIMESTAMP, [GlobalWindow()]))
+    return WindowedValue(out, MIN_TIMESTAMP, [GlobalWindow()])
 
 
 def _flatten(stats: dict, prefix: str = "") -> dict[str, int]:

@@ -1,4 +1,8 @@
-"""SearchRepos: every repository matching the query, each once."""
+"""SearchRepos: every repository matching the query, each once.
+
+The search runs in one place, so the client's de-duplication by name (results
+move between pages while they are read) is the only one needed.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ import apache_beam as beam
 from .. import metrics
 from ..config import JobConfig
 from ..crawl import BadItem, repo_from_item
-from ..records import Repo
 from ..safepath import UnsafePath
 from ._common import DEAD, GitHubDoFn, dead_letter
 
@@ -23,7 +26,6 @@ class _SearchFn(GitHubDoFn):
         from ..github import GitHubError
 
         created_from, created_to = self.cfg.date_range()
-        seen: set[str] = set()
         try:
             for item in self.client.search_repositories(
                 query,
@@ -38,9 +40,6 @@ class _SearchFn(GitHubDoFn):
                     name = item.get("full_name") if isinstance(item, dict) else None
                     yield dead_letter(_STAGE, "invalid_repository", repr(name)[:200], e)
                     continue
-                if repo.full_name in seen:
-                    continue
-                seen.add(repo.full_name)
                 metrics.count("repos_found")
                 yield repo
         except GitHubError as e:
@@ -50,7 +49,7 @@ class _SearchFn(GitHubDoFn):
 
 
 class SearchRepos(beam.PTransform):
-    """Query -> Repo records (de-duplicated by full_name), plus dead letters."""
+    """Query -> Repo records (each name once), plus dead letters."""
 
     def __init__(self, cfg: JobConfig):
         super().__init__()
@@ -62,11 +61,4 @@ class SearchRepos(beam.PTransform):
             | "Query" >> beam.Create([self.cfg.query])
             | "Search" >> beam.ParDo(_SearchFn(self.cfg)).with_outputs(DEAD, main="repos")
         )
-        repos = (
-            found.repos
-            | "ByName" >> beam.Map(lambda r: (r.full_name, r)).with_output_types(tuple[str, Repo])
-            | "Dedupe" >> beam.CombinePerKey(lambda rs: min(rs, key=lambda r: r.id))
-            | "Values" >> beam.Values()
-            | "Spread" >> beam.Reshuffle()
-        )
-        return repos, found[DEAD]
+        return found.repos | "Spread" >> beam.Reshuffle(), found[DEAD]

@@ -176,13 +176,11 @@ def run_baseline(emu, query: str, subset: int, out: Path) -> dict[str, Any]:
 def reset_process_caches() -> None:
     """Forget what an earlier run left in this process, as a new process would.
 
-    FetchAndUploadRaw keeps a process-wide blob cache (for forks and vendored
-    copies); a second in-process run would otherwise get every file from it.
+    (Each pipeline gets its own crawl resources, blob cache included; the rate
+    limit and pacing state of the tokens is process-wide.)
     """
     from beam_pipeline.github.ratelimit import clear_registry
-    from beam_pipeline.transforms import fetch
 
-    fetch._BLOBS = type(fetch._BLOBS)(fetch._BLOBS.max_bytes)
     clear_registry()
 
 

@@ -172,10 +172,10 @@ class ConcurrentGitHubDoFn(GitHubDoFn):
             wait(self._pending)
         elif block:
             wait(self._pending, return_when=FIRST_COMPLETED)
-        done = [f for f in self._pending if f.done()]
-        if not done:
-            return
-        self._pending = [f for f in self._pending if not f.done()]
+        done, pending = [], []
+        for f in self._pending:  # one look at each: a future may finish meanwhile
+            (done if f.done() else pending).append(f)
+        self._pending = pending
         for future in done:
             outputs, counts = future.result()
             metrics.report_buffered(counts)

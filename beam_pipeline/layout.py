@@ -4,6 +4,8 @@
 raw/<owner>/<repo>/<path>              byte-exact copy of each .py file
 processed/<owner>/<repo>/<path>.json   the pairs of one Manim file
 state/repos/<owner>/<repo>.json        crawl state of one repository
+state/cache/<kind>/<version>/<key[:2]>/<key>.json   a per-file result, by git blob id
+state/dataset.json                     what the dataset was last built from
 ```
 
 A repository path is stored component by component. GitHub allows names of up
@@ -26,6 +28,8 @@ from .storage import join
 
 __all__ = [
     "NAME_BUDGET",
+    "cache_path",
+    "dataset_state_path",
     "processed_path",
     "raw_path",
     "state_path",
@@ -73,3 +77,12 @@ def processed_path(output: str, full_name: str, path: str) -> str:
 def state_path(output: str, full_name: str) -> str:
     owner, name = full_name.split("/", 1)
     return join(output, "state", "repos", owner, stored_name(name, ".json"))
+
+
+def cache_path(output: str, kind: str, version: str, key: str) -> str:
+    """A cached per-file result; ``kind``, ``version`` and ``key`` are ours (hex and names)."""
+    return join(output, "state", "cache", kind, version, key[:2], f"{key}.json")
+
+
+def dataset_state_path(output: str) -> str:
+    return join(output, "state", "dataset.json")

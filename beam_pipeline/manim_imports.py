@@ -61,6 +61,10 @@ __all__ = [
     "resolve_repository",
 ]
 
+# Part of the key of cached import facts (see resultcache.py): bump it when the
+# facts of the same file change, so that no run serves the old ones.
+ANALYSIS_VERSION = "1"
+
 MANIMCE = "manimce"
 MANIMGL = "manimgl"
 BOTH = "both"

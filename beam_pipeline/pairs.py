@@ -96,6 +96,10 @@ __all__ = [
 # parse, so it gives no pairs); the other reasons count skipped candidates.
 FILE_FAILURES = frozenset({"syntax_error", "null_bytes", "recursion"})
 
+# Part of the key of cached pairs (see resultcache.py): bump it when the pairs
+# extracted from the same text change, so that no run serves the old ones.
+EXTRACTOR_VERSION = "1"
+
 
 @dataclass(frozen=True)
 class RawPair:

@@ -24,12 +24,13 @@ def build_pipeline(p: beam.Pipeline, cfg: JobConfig) -> beam.PCollection:
     repos, dead_search = p | "SearchRepos" >> SearchRepos(cfg)
     pinned, dead_list = repos | "ListPyFiles" >> ListPyFiles(cfg, crawl)
     files, dead_fetch = pinned | "FetchAndUploadRaw" >> FetchAndUploadRaw(cfg, crawl)
-    manim, dead_filter = files | "FilterManimImports" >> FilterManimImports()
+    manim, dead_filter = files | "FilterManimImports" >> FilterManimImports(cfg.output)
     pairs, dead_extract = manim | "ExtractCommentCodePairs" >> ExtractCommentCodePairs(
         cfg.max_output_lines,
         max_input_bytes=cfg.max_input_bytes,
         max_output_bytes=cfg.max_output_bytes,
         max_pairs_per_file=cfg.max_pairs_per_file,
+        cache_root=cfg.output,
     )
     dead = (
         dead_search,

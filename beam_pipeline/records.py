@@ -6,7 +6,7 @@ workers. They carry no Beam types and are shared by the pure modules.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 __all__ = [
@@ -120,7 +120,8 @@ class Pair:
     source: str = "user"  # "user" | "library" | "test"
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # Every field is a string, number or None: no need for asdict's deep copy.
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass(frozen=True)

@@ -68,9 +68,14 @@ def write_atomic(path: str, data: bytes) -> None:
     folder, name = os.path.split(path)
     tmp = os.path.join(folder, f".{name}{TMP_MARKER}{os.getpid()}-{uuid.uuid4().hex[:8]}")
     try:
-        with FileSystems.create(tmp, compression_type=_RAW) as f:
+        try:
+            f = open(tmp, "xb")  # noqa: SIM115 - closed below, before the rename
+        except FileNotFoundError:
+            os.makedirs(folder, exist_ok=True)
+            f = open(tmp, "xb")  # noqa: SIM115
+        with f:
             f.write(data)
-        FileSystems.rename([tmp], [path])
+        os.replace(tmp, path)
     except BaseException:
         try:
             os.unlink(tmp)

@@ -248,3 +248,79 @@ def test_close_stops_early_and_calls_the_closer():
     assert closed == [1]
     reader.close()
     assert closed == [1]
+
+
+# ------------------------------------------------------- the commit an archive holds
+
+COMMIT = "abc1234" + "5" * 33
+
+
+def git_archive(members: list[tuple[tarfile.TarInfo, bytes]], comment: str | None = COMMIT) -> bytes:
+    """Like ``git archive``: a pax global header whose comment is the commit, then the files."""
+    buf = io.BytesIO()
+    headers = {"comment": comment} if comment is not None else {}
+    with tarfile.open(fileobj=buf, mode="w:gz", format=tarfile.PAX_FORMAT, pax_headers=headers) as tar:
+        for info, data in members:
+            tar.addfile(info, io.BytesIO(data) if info.isreg() else None)
+    return buf.getvalue()
+
+
+def test_the_pax_header_names_the_commit_and_the_folder_agrees():
+    got, reader = read_all(git_archive([member(f"{TOP}/a.py", OK)]))
+    assert got == {"a.py": OK}
+    assert (reader.commit, reader.short_sha, reader.complete) == (COMMIT, "abc1234", True)
+
+
+def test_without_the_header_only_the_folder_names_the_commit():
+    _, reader = read_all(git_archive([member(f"{TOP}/a.py", OK)], comment=None))
+    assert reader.commit is None and reader.short_sha == "abc1234"
+    _, reader = read_all(git_archive([member("no-sha-here/a.py", OK)], comment="not a sha"))
+    assert reader.commit is None and reader.short_sha is None
+
+
+@pytest.mark.parametrize(
+    ("top", "expect"),
+    [("owner-repo-fff0000", None), (TOP, "f" * 40)],
+    ids=["folder disagrees with header", "archive is not the commit asked for"],
+)
+def test_an_archive_that_contradicts_itself_or_the_request_is_refused(top, expect):
+    with pytest.raises(ArchiveError, match="commit"):
+        read_all(git_archive([member(f"{top}/a.py", OK)]), expect_commit=expect)
+
+
+def test_an_oversized_wanted_member_is_skipped_but_named_by_its_blob():
+    from beam_pipeline.github import git_blob_sha
+
+    big = b"# big\n" * 5000
+    got, reader = read_all(git_archive([member(f"{TOP}/big.py", big), member(f"{TOP}/a.py", OK)]),
+                           max_member_bytes=1000)
+    assert got == {"a.py": OK}
+    [skipped] = reader.skipped
+    assert (skipped.path, skipped.reason, skipped.size, skipped.blob) == (
+        "big.py", "too_large", len(big), git_blob_sha(big))
+
+
+def test_a_cut_download_is_asked_again_for_the_commit_it_named():
+    blob = git_archive([member(f"{TOP}/f{i}.py", bytes([65 + i]) * 3000) for i in range(20)])
+    asked: list[str | None] = []
+
+    def reopen(commit):
+        asked.append(commit)
+        return io.BytesIO(blob), lambda: None
+
+    reader = TarballReader(io.BytesIO(blob[: len(blob) // 2]), want=lambda p, s: True,
+                           max_archive_bytes=1 << 20, max_member_bytes=1 << 20,
+                           reopen=reopen, max_reopens=1)
+    assert len(list(reader)) == 20
+    assert asked == [COMMIT] and reader.reopens == 1
+
+
+def test_a_branch_that_moved_between_two_downloads_is_refused():
+    first = git_archive([member(f"{TOP}/f{i}.py", b"x" * 3000) for i in range(20)], comment=None)
+    other = git_archive([member(f"owner-repo-def5678/f{i}.py", b"y" * 3000) for i in range(20)],
+                        comment=None)
+    reader = TarballReader(io.BytesIO(first[: len(first) // 2]), want=lambda p, s: True,
+                           max_archive_bytes=1 << 20, max_member_bytes=1 << 20,
+                           reopen=lambda commit: (io.BytesIO(other), lambda: None), max_reopens=1)
+    with pytest.raises(ArchiveError, match="changed between two downloads"):
+        list(reader)

@@ -12,6 +12,11 @@ rails, in this order:
    near-identical steps) can dominate the dataset. The pairs kept are those with
    the smallest hash of ``(kind, input, output)``: a spread over the whole file, the
    same on every rerun, and unmoved by edits elsewhere in the file.
+
+All of that depends on the file's bytes, the settings and this code only, so with
+``cache_root`` it is cached per file by blob (see resultcache.py): an unchanged
+file is not extracted again. What depends on the repository (its metadata, the
+file's flavour and role) is applied on every run.
 """
 
 from __future__ import annotations
@@ -86,22 +91,48 @@ def guard_pairs(text: str, raw_pairs: list, *, max_input_bytes: int, max_output_
 
 class _ExtractFn(beam.DoFn):
     def __init__(self, max_output_lines: int, max_input_bytes: int, max_output_bytes: int,
-                 max_pairs_per_file: int):
+                 max_pairs_per_file: int, cache_root: str | None = None):
         self.max_output_lines = max_output_lines
         self.max_input_bytes = max_input_bytes
         self.max_output_bytes = max_output_bytes
         self.max_pairs_per_file = max_pairs_per_file
+        self.cache_root = cache_root
 
-    def process(self, mf: ManimFile):
-        from ..pairs import FILE_FAILURES, extract_pairs_with_stats
+    def setup(self) -> None:
+        self._cache = None
+        if self.cache_root:
+            from ..pairs import EXTRACTOR_VERSION, RawPair
+            from ..resultcache import ResultCache, code_version
+
+            modules = ("beam_pipeline.pairs", "beam_pipeline.informative",
+                       "beam_pipeline.sourcetext", "beam_pipeline.redaction", __name__)
+            settings = (f"lines{self.max_output_lines}-in{self.max_input_bytes}"
+                        f"-out{self.max_output_bytes}-cap{self.max_pairs_per_file}")
+            version = code_version(EXTRACTOR_VERSION, modules, RawPair, settings=settings)
+            self._cache = ResultCache(self.cache_root, "pairs", version)
+
+    def start_bundle(self) -> None:
+        self._cache_counts: Counter[str] = Counter()
+
+    def finish_bundle(self) -> None:
+        if self._cache is not None:
+            self._cache.flush()  # the bundle's results are stored once it is done
+        for what, n in self._cache_counts.items():  # counted once per bundle: cheaper
+            metrics.count(f"cache.pairs.{what}", n)
+
+    def teardown(self) -> None:
+        if getattr(self, "_cache", None) is not None:
+            self._cache.close()
+
+    def _extract(self, content: bytes) -> dict:
+        """What one file gives, as JSON-ready data (what the cache stores)."""
+        from ..pairs import extract_pairs_with_stats
+        from ..resultcache import fields_of
         from ..sourcetext import decode_source
 
-        src = mf.source
-        decoded = decode_source(src.content)
+        decoded = decode_source(content)
         if decoded.text is None:
-            # FilterManimImports has recorded it (binary or undecodable): once is enough.
-            yield FilePairs(mf, ())
-            return
+            return {"not_text": True}
         try:
             raw_pairs, stats = extract_pairs_with_stats(
                 decoded.text, max_output_lines=self.max_output_lines
@@ -113,9 +144,44 @@ class _ExtractFn(beam.DoFn):
                 max_pairs_per_file=self.max_pairs_per_file,
             )  # fmt: skip
         except Exception as e:  # noqa: BLE001 - e.g. pathological nesting
-            yield dead_letter(_STAGE, "extraction_error", src.key, f"{type(e).__name__}: {e}")
+            return {"error": f"{type(e).__name__}: {e}"}
+        return {"pairs": [fields_of(rp) for rp in kept], "stats": dict(stats),
+                "skipped": dict(skipped), "redacted": dict(redacted),
+                "redacted_pairs": redacted_pairs}
+
+    def _outcome(self, src) -> tuple[dict, list]:
+        """The file's outcome and its kept pairs, from the cache when it holds them."""
+        from ..pairs import RawPair
+
+        cached = self._cache.get(src.blob) if self._cache is not None else None
+        if isinstance(cached, dict):
+            try:
+                kept = [RawPair(**d) for d in cached.get("pairs", ())]
+                self._cache_counts["hits"] += 1
+                return cached, kept
+            except TypeError:  # written by other code: extract again
+                pass
+        outcome = self._extract(src.content)
+        if self._cache is not None:
+            self._cache_counts["misses"] += 1
+            self._cache.put(src.blob, outcome)
+        return outcome, [RawPair(**d) for d in outcome.get("pairs", ())]
+
+    def process(self, mf: ManimFile):
+        from ..pairs import FILE_FAILURES
+
+        src = mf.source
+        outcome, kept = self._outcome(src)
+        if outcome.get("not_text"):
+            # FilterManimImports has recorded it (binary or undecodable): once is enough.
             yield FilePairs(mf, ())
             return
+        if "error" in outcome:
+            yield dead_letter(_STAGE, "extraction_error", src.key, outcome["error"])
+            yield FilePairs(mf, ())
+            return
+        stats, skipped = outcome["stats"], outcome["skipped"]
+        redacted, redacted_pairs = outcome["redacted"], outcome["redacted_pairs"]
         for reason, n in stats.items():
             if reason in FILE_FAILURES:
                 yield dead_letter(_STAGE, reason, src.key, "file does not parse as Python 3")
@@ -155,20 +221,26 @@ class _ExtractFn(beam.DoFn):
 
 
 class ExtractCommentCodePairs(beam.PTransform):
-    """ManimFile -> FilePairs (all pairs of one file, possibly none); plus dead letters."""
+    """ManimFile -> FilePairs (all pairs of one file, possibly none); plus dead letters.
+
+    With ``cache_root`` (the output folder), each file's pairs are cached by blob
+    there, so an unchanged file is not extracted again.
+    """
 
     def __init__(self, max_output_lines: int = 60, *,
                  max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES,
                  max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES,
-                 max_pairs_per_file: int = DEFAULT_MAX_PAIRS_PER_FILE):
+                 max_pairs_per_file: int = DEFAULT_MAX_PAIRS_PER_FILE,
+                 cache_root: str | None = None):
         super().__init__()
         self.max_output_lines = max_output_lines
         self.max_input_bytes = max_input_bytes
         self.max_output_bytes = max_output_bytes
         self.max_pairs_per_file = max_pairs_per_file
+        self.cache_root = cache_root
 
     def expand(self, manim_files):
         fn = _ExtractFn(self.max_output_lines, self.max_input_bytes, self.max_output_bytes,
-                        self.max_pairs_per_file)
+                        self.max_pairs_per_file, self.cache_root)
         out = manim_files | "Extract" >> beam.ParDo(fn).with_outputs(DEAD, main="pairs")
         return out.pairs, out[DEAD]

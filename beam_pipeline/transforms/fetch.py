@@ -62,8 +62,11 @@ class FetchAndUploadRaw(beam.PTransform):
         self.shared = shared if shared is not None else crawl_resources()
 
     def expand(self, pinned):
+        # No shuffle after this step: the import analysis of a repository's files
+        # runs while the crawl threads wait on the network for the next ones, and
+        # file contents do not travel through a shuffle here (repositories were
+        # spread over workers after the search already).
         fetched = pinned | "Fetch" >> beam.ParDo(_FetchFn(self.cfg, self.shared)).with_outputs(
             DEAD, main="files"
         )
-        files = fetched.files | "Spread" >> beam.Reshuffle()
-        return files, fetched[DEAD]
+        return fetched.files, fetched[DEAD]

@@ -6,6 +6,7 @@ output folder (only those of processes that are gone, so never one of ours).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import Counter
 
@@ -14,7 +15,7 @@ import apache_beam as beam
 from .. import metrics
 from ..config import JobConfig
 from ..layout import processed_path
-from ..records import DeadLetter, FilePairs
+from ..records import DeadLetter, FilePairs, Pair
 from ..storage import join, remove_stale_temps, write_if_changed
 from ._common import DEAD, dead_letter
 
@@ -59,35 +60,57 @@ def _write_errors(dead: list[DeadLetter], output: str) -> dict[str, int]:
 
 REFUSED = "refused.json"  # in run/: why the last run left the dataset as it was
 
+# Settings that shape the crawl (or say where the output goes), not the dataset built
+# from its pairs (every other setting counts: a new one is taken into account).
+_CRAWL_ONLY = frozenset({
+    "output", "github_api_url", "token_env", "token_secret", "max_retries", "backoff_base_s",
+    "secondary_floor_s", "request_timeout_s", "crawl_threads", "max_concurrent_requests",
+    "max_requests_per_minute", "max_server_s_per_minute", "pacing_window_s",
+})
+
 
 def _build_dataset(pairs: list, cfg: JobConfig, skipped: dict[str, int]) -> dict:
     """Build dataset/; when the shrink guard refuses, write run/refused.json instead
-    (the dataset that would have been: its statistics and why) and count it."""
+    (the dataset that would have been: its statistics and why) and count it.
+
+    Unless the dataset in the output was built from exactly these inputs and is
+    intact: then nothing is recomputed (nor rewritten).
+    """
     from apache_beam.io.filesystems import FileSystems
 
     from ..dataset import DatasetRefused, build_dataset
+    from ..resultcache import dataset_inputs_digest, record_dataset, unchanged_dataset
 
     refused_path = join(cfg.output, "run", REFUSED)
-    try:
-        stats = build_dataset(
-            pairs,
-            cfg.output,
-            split_ratios=cfg.split_ratios,
-            licenses=cfg.licenses,
-            near_dup_threshold=cfg.near_dup_threshold,
-            sources=cfg.sources,
-            skipped=skipped,
-            allow_shrink=cfg.allow_shrink,
-        )
-    except DatasetRefused as e:
-        metrics.count("dataset_refused")
-        doc = {"reason": str(e), "previous_rows": e.previous_rows, "stats": e.stats}
-        write_if_changed(refused_path, (json.dumps(doc, indent=2, sort_keys=True,
-                                                   ensure_ascii=False) + "\n").encode("utf-8"))
-        return {"refused": doc}
+    settings = {k: v for k, v in dataclasses.asdict(cfg).items() if k not in _CRAWL_ONLY}
+    names = [f.name for f in dataclasses.fields(Pair)]
+    rows = (tuple(getattr(p, n) for n in names) for p in pairs)
+    inputs = dataset_inputs_digest(rows, settings, skipped)
+    stats = unchanged_dataset(cfg.output, inputs)
+    if stats is not None:
+        metrics.count("dataset_unchanged")
+    else:
+        try:
+            stats = build_dataset(
+                pairs,
+                cfg.output,
+                split_ratios=cfg.split_ratios,
+                licenses=cfg.licenses,
+                near_dup_threshold=cfg.near_dup_threshold,
+                sources=cfg.sources,
+                skipped=skipped,
+                allow_shrink=cfg.allow_shrink,
+            ).as_dict()
+        except DatasetRefused as e:
+            metrics.count("dataset_refused")
+            doc = {"reason": str(e), "previous_rows": e.previous_rows, "stats": e.stats}
+            write_if_changed(refused_path, (json.dumps(doc, indent=2, sort_keys=True,
+                                                       ensure_ascii=False) + "\n").encode("utf-8"))
+            return {"refused": doc}
+        record_dataset(cfg.output, inputs)
     if FileSystems.exists(refused_path):
         FileSystems.delete([refused_path])
-    return stats.as_dict()
+    return stats
 
 
 class WriteJson(beam.PTransform):

@@ -640,9 +640,35 @@ def test_reload_turns_edits_into_a_new_commit(tmp_path):
         (tmp_path / "repos" / GALLERY / "gallery" / "new_scene.py").write_text(
             "from manim import *\n"
         )
+        pushed = _get(local, f"/repos/{GALLERY}").json()["pushed_at"]
         local.reload()
         second = _get(local, f"/repos/{GALLERY}/commits/main", headers={"If-None-Match": etag})
         assert second.status_code == 200 and second.json()["sha"] != first.json()["sha"]
+        # A new commit comes with a push: pushed_at moves with it, in search results too.
+        assert _get(local, f"/repos/{GALLERY}").json()["pushed_at"] != pushed
+        items = _get(local, "/search/repositories", params={"q": "gallery"}).json()["items"]
+        assert [i["pushed_at"] for i in items if i["full_name"] == GALLERY] != [pushed]
+
+
+def test_archives_without_the_commit_header_on_request(tmp_path):
+    with GitHubEmulator(archive_commit_header=False) as plain:
+        sha = _get(plain, f"/repos/{GALLERY}/commits/main").json()["sha"]
+        data = _get(plain, f"/repos/{GALLERY}/tarball/main").content
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        assert "comment" not in tar.pax_headers
+        assert tar.getmembers()[0].name == f"manimtutor-manim-scene-gallery-{sha[:7]}"
+
+
+def test_secondary_limits_on_request():
+    from beam_pipeline.emulator.secondary import SecondaryLimitConfig
+
+    with GitHubEmulator(secondary_limits=SecondaryLimitConfig(0, 2, 0.0, 60.0)) as limited:
+        answers = [_get(limited, f"/repos/{GALLERY}/commits/main") for _ in range(3)]
+        stats = limited.stats()
+    assert [a.status_code for a in answers] == [200, 200, 403]
+    assert "secondary rate limit" in answers[2].json()["message"]
+    assert int(answers[2].headers["retry-after"]) >= 59
+    assert stats["secondary_limited"] == 1
 
 
 def test_cli_serves_until_sigterm():

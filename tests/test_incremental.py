@@ -38,7 +38,13 @@ def test_rerun_recrawls_changed_repository_and_reports_deleted_files(tmp_path):
     second = run(argv)
     assert second["repos_unchanged"] == second["repos_listed"] - 1  # only the gallery changed
     assert second["files_fetched"] == 1  # the changed file, from the new tarball
-    assert second["github_requests"].get("tarball") == 1
+    assert second["github_requests"] == {"search": 1, "commit": 1, "tarball": 1}
+    assert second["github_rate_limited"]["core"] == 2  # the commit after the push, its archive
+    # Only the changed file is analysed and extracted again; the rest comes from the caches.
+    counters = second["counters"]
+    assert counters["cache.analysis.misses"] == counters["cache.pairs.misses"] == 1
+    assert counters["cache.analysis.hits"] == first["files_listed"] - 2  # one changed, one deleted
+    assert "dataset_unchanged" not in counters
     assert (out / "raw/manimtutor/manim-scene-gallery/gallery/basics.py").read_bytes() == new_bytes
     deleted = [e for e in _errors(out) if e["reason"] == "deleted_upstream"]
     assert [e["key"] for e in deleted] == ["manimtutor/manim-scene-gallery/utils/timing.py"]

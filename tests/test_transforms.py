@@ -172,3 +172,95 @@ def test_write_json_writes_processed_dataset_and_errors(tmp_path):
     stats = json.loads((tmp_path / "dataset" / "stats.json").read_text())
     assert stats["skipped"] == {"too_large": 1}
     assert stats["rows"] == 1 and stats["splits"]["train"] == 1
+
+
+# ---------------------------------------------------------------- caches
+
+
+def test_import_facts_and_pairs_are_cached_by_blob_and_recomputed_when_unreadable(tmp_path):
+    from beam_pipeline.config import (
+        DEFAULT_MAX_INPUT_BYTES,
+        DEFAULT_MAX_OUTPUT_BYTES,
+        DEFAULT_MAX_PAIRS_PER_FILE,
+    )
+    from beam_pipeline.transforms.extract import _ExtractFn
+    from beam_pipeline.transforms.filter import _AnalyzeFn
+
+    sources = [s for s in corpus_sources("manimtutor/manim-scene-gallery") if s.path.startswith("gallery/")]
+    analyze = _AnalyzeFn(str(tmp_path))
+    extract = _ExtractFn(60, DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_OUTPUT_BYTES,
+                         DEFAULT_MAX_PAIRS_PER_FILE, str(tmp_path))
+    analyze.setup()
+    extract.setup()
+
+    def once() -> list:
+        out = []
+        analyze.start_bundle()
+        extract.start_bundle()
+        for s in sources:
+            out += list(analyze.process(s))
+            out += list(extract.process(ManimFile(s, "manimce")))
+        analyze.finish_bundle()
+        extract.finish_bundle()
+        return out
+
+    first = once()
+    assert any(fp.pairs for fp in first if isinstance(fp, FilePairs))
+    assert (analyze._cache.misses, extract._cache.misses) == (len(sources), len(sources))
+    entries = sorted((tmp_path / "state" / "cache").rglob("*.json"))
+    assert len(entries) == 2 * len(sources)
+    assert once() == first
+    assert (analyze._cache.hits, extract._cache.hits) == (len(sources), len(sources))
+    stored = {e: e.read_bytes() for e in entries}
+    for i, entry in enumerate(entries):  # damaged entries are recomputed, never trusted
+        entry.write_bytes(b"\x00" if i % 2 else b'{"pairs": [{"input": 1}], "path": 5}')
+    assert once() == first
+    assert {e: e.read_bytes() for e in entries} == stored  # and stored again
+    analyze.teardown()
+    extract.teardown()
+
+
+def test_cache_versions_follow_the_code_and_the_settings():
+    from beam_pipeline.pairs import EXTRACTOR_VERSION, RawPair
+    from beam_pipeline.resultcache import code_version
+
+    modules = ("beam_pipeline.pairs", "beam_pipeline.sourcetext")
+    v60 = code_version(EXTRACTOR_VERSION, modules, RawPair, settings="lines60")
+    assert v60 == code_version(EXTRACTOR_VERSION, modules, RawPair, settings="lines60")
+    assert v60.startswith(f"v{EXTRACTOR_VERSION}-")
+    assert v60 != code_version(EXTRACTOR_VERSION, modules, RawPair, settings="lines30")
+    assert v60 != code_version(EXTRACTOR_VERSION + "x", modules, RawPair, settings="lines60")
+    assert v60 != code_version(EXTRACTOR_VERSION, modules[:1], RawPair, settings="lines60")
+
+
+def test_write_json_rebuilds_the_dataset_only_when_its_inputs_or_files_changed(tmp_path):
+    src = corpus_sources("manimtutor/manim-scene-gallery", license="MIT")[0]
+    mf = ManimFile(src, "manimce")
+    pair = Pair("Draw a circle.", "c = Circle()", "comment", src.repo.full_name, src.path,
+                src.commit, src.blob, 3, 3, "manimce", "MIT")
+    cfg = job_config("http://127.0.0.1:9", str(tmp_path))
+
+    def run(pairs) -> None:
+        with test_pipeline() as p:
+            fps = p | "Pairs" >> beam.Create([FilePairs(mf, tuple(pairs))])
+            dls = p | "Dead" >> beam.Create([DeadLetter("ListPyFiles", "too_large", "o/r/x.py")])
+            _ = (fps, dls) | WriteJson(cfg)
+
+    def snapshot() -> dict:
+        return {p: (p.read_bytes(), os.stat(p).st_mtime_ns)
+                for p in sorted((tmp_path / "dataset").rglob("*")) if p.is_file()}
+
+    run([pair])
+    built = snapshot()
+    assert (tmp_path / "state" / "dataset.json").exists() and built
+    run([pair])
+    assert snapshot() == built  # same inputs: nothing recomputed, nothing rewritten
+    card = tmp_path / "dataset" / "README.md"
+    card.unlink()
+    run([pair])
+    assert card.read_bytes() == built[card][0]  # a damaged dataset is rebuilt
+    other = Pair("Draw a square.", "s = Square()", "comment", src.repo.full_name, src.path,
+                 src.commit, src.blob, 5, 5, "manimce", "MIT")
+    run([pair, other])
+    stats = json.loads((tmp_path / "dataset" / "stats.json").read_text())
+    assert stats != json.loads(built[tmp_path / "dataset" / "stats.json"][0])

@@ -11,6 +11,9 @@
 #   QUERY                search query (default: manim)
 #   MAX_WORKERS          autoscaling cap (default: 4; the crawl is bound by GitHub's rate limits)
 #   MACHINE_TYPE         worker machine type (default: n2-standard-2)
+#   VCPUS                vCPUs per worker (default: read from MACHINE_TYPE, else 2); with
+#                        MAX_WORKERS it sets each SDK process's share of GitHub's
+#                        secondary limits (README, "Concurrency budget")
 #   NETWORK, SUBNETWORK  VPC network / subnetwork (subnetwork as regions/R/subnetworks/S or a URL)
 #   SERVICE_ACCOUNT      worker service account e-mail
 #   LABELS               comma-separated key=value job labels (default: app=manim-dataset)
@@ -63,6 +66,16 @@ DVC_REMOTE="${DVC_REMOTE:-gs://$BUCKET/dvc_store}"
 
 [[ "$MAX_WORKERS" =~ ^[1-9][0-9]*$ ]] || die "MAX_WORKERS must be a positive integer (got $MAX_WORKERS)"
 
+# Concurrency budget. GitHub's secondary limits hold per token across every
+# process using it (100 requests in flight, 900 requests and 90 s of server time
+# a minute); Dataflow runs one SDK process per vCPU, each pacing itself alone, so
+# each gets its share of the limits.
+VCPUS="${VCPUS:-$(sed -nE 's/^[a-z0-9]+-(standard|highmem|highcpu)-([0-9]+)$/\2/p' <<<"$MACHINE_TYPE")}"
+VCPUS="${VCPUS:-2}"
+[[ "$VCPUS" =~ ^[1-9][0-9]*$ ]] || die "VCPUS must be a positive integer (got $VCPUS)"
+processes=$((MAX_WORKERS * VCPUS))
+share() { local n=$(($1 / processes)); echo $((n > 0 ? n : 1)); }
+
 args=(
   -m beam_pipeline
   --runner=DataflowRunner
@@ -77,6 +90,9 @@ args=(
   --max_num_workers="$MAX_WORKERS"
   --machine_type="$MACHINE_TYPE"
   --experiments=use_runner_v2
+  --max_concurrent_requests="$(share 100)"
+  --max_requests_per_minute="$(share 900)"
+  --max_server_s_per_minute="$(share 90)"
 )
 
 if [[ -n "${SDK_CONTAINER_IMAGE:-}" ]]; then

@@ -82,7 +82,7 @@ def measure(world: World, work: Path, label: str, flags: list[str],
         shutil.rmtree(out)
     out.mkdir(parents=True)
     argv = ["--runner=DirectRunner", "--github_api_url", world.emu.url, "--skip_dvc",
-            "--output", str(out), "--progress_interval_s", "0", *flags]
+            "--output", str(out), "--progress_interval_s", "0", *c.UNPACED, *flags]
     before = world.emu.stats()
     emu_cpu0 = world.emu.cpu_seconds()
     busy0, own0 = c.busy_cpu_seconds(), c.own_cpu_seconds()
@@ -139,7 +139,7 @@ def measure_dvc(world: World, work: Path, timeout_s: float) -> dict[str, Any]:
         shutil.rmtree(out)
     out.mkdir(parents=True)
     argv = ["--runner=DirectRunner", "--github_api_url", world.emu.url,
-            "--output", str(out), "--progress_interval_s", "0",
+            "--output", str(out), "--progress_interval_s", "0", *c.UNPACED,
             "--dvc_repo", str(work / "dvc_repo"), "--dvc_remote", str(work / "dvc_store")]
     run = c.run_pipeline(argv, out, timeout_s=timeout_s)
     s = run.summary or {}

@@ -143,8 +143,15 @@ def test_run_dataflow_script_command_line():
         f"--github_token_secret={SECRET}",
         "--no_wait_until_finish",
         "--max_repos=5",
+        # 3 workers x 2 vCPUs = 6 SDK processes, each with a sixth of GitHub's limits
+        "--max_concurrent_requests=16",
+        "--max_requests_per_minute=150",
+        "--max_server_s_per_minute=15",
     ):
         assert flag in argv, flag
+    big = _script_argv({**SCRIPT_ENV, "MAX_WORKERS": "40", "MACHINE_TYPE": "n2-highcpu-8"})
+    assert {"--max_concurrent_requests=1", "--max_requests_per_minute=2",
+            "--max_server_s_per_minute=1"} <= set(big)
 
     image = _script_argv({**SCRIPT_ENV, "SDK_CONTAINER_IMAGE": "r/p/manim-worker:1", "WAIT": "1",
                           "NETWORK": "n", "SUBNETWORK": "regions/us-central1/subnetworks/s",

@@ -26,16 +26,6 @@ def gcs(gcs_emulator):  # noqa: F811 - the fixture imported above
     return gcs_emulator.client()
 
 
-@pytest.fixture
-def cold_blob_cache(monkeypatch):
-    """A private, empty process-wide blob cache: every file must come from GitHub and be
-    written to the bucket, and later tests in this process do not see our blobs."""
-    from beam_pipeline.github.blobs import BlobCache
-    from beam_pipeline.transforms import fetch
-
-    monkeypatch.setattr(fetch, "_BLOBS", BlobCache(fetch._BLOBS.max_bytes))
-
-
 def _expected() -> tuple[dict[str, str], set[str]]:
     """(Manim path -> flavor, every crawlable .py path) from the corpus ground truth."""
     truth = json.loads((bundled_corpus_root() / "EXPECTED.json").read_text())
@@ -54,7 +44,8 @@ def _corpus_file(key: str) -> bytes:
     return (Path(bundled_corpus_root()) / "repos" / key).read_bytes()
 
 
-def test_gs_output_end_to_end(gcs, cold_blob_cache):
+def test_gs_output_end_to_end(gcs):
+    # (Every pipeline gets its own blob cache: all files come from GitHub here.)
     from beam_pipeline import cli
 
     argv = [

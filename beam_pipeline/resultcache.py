@@ -154,10 +154,11 @@ def _canonical(value: Any) -> Any:
     return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
 
 
-def dataset_inputs_digest(rows: Iterable[dict], settings: Any, skipped: Any) -> str:
+def dataset_inputs_digest(rows: Iterable[tuple], settings: Any, skipped: Any) -> str:
     """A digest of everything the dataset stage builds from: its code (every source
     file of ``beam_pipeline.dataset``), the package version, the settings, the
-    skip counts and the pairs (in any order)."""
+    skip counts and the rows (in any order; tuples of strings, numbers and None,
+    whose ``repr`` is the same in every process)."""
     from . import __version__
 
     digest = hashlib.sha256(f"{__version__}\0".encode())
@@ -165,7 +166,7 @@ def dataset_inputs_digest(rows: Iterable[dict], settings: Any, skipped: Any) -> 
         with open(path, "rb") as f:
             digest.update(f.read())
     digest.update(json.dumps([_canonical(settings), _canonical(skipped)], sort_keys=True).encode())
-    lines = sorted(json.dumps(r, sort_keys=True, ensure_ascii=False) for r in rows)
+    lines = sorted(map(repr, rows))
     digest.update(f"{len(lines)}\0".encode())
     for line in lines:
         digest.update(line.encode("utf-8", "surrogatepass"))

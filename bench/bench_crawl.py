@@ -271,6 +271,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="a pipeline configuration to measure (repeatable); default: "
                     + " and ".join(repr(x) for x in DEFAULT_CONFIGS))
     ap.add_argument("--no_rerun", action="store_true", help="skip the unchanged-world rerun")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="run every configuration (and the rerun) this many times, interleaved, "
+                    "and report the median (a shared machine's load drifts)")
     ap.add_argument("--quick", action="store_true", help="100 repositories, 15 for the baseline")
     ap.add_argument("--json", type=Path, default=None, help="also write all figures here")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
@@ -318,22 +321,39 @@ def main(argv: list[str] | None = None) -> int:
                   "matplotlib) ...", flush=True)
             warm = run_pipeline_inprocess(emu, work / "warmup", ["--max_repos", "5"])
             print(f"   {warm['wall_s']:.1f} s (one-time imports included)")
-            for i, (label, flags) in enumerate(configs):
-                print(f"\n## (b{i + 1}) pipeline [{label}] (DirectRunner, full job, --skip_dvc"
-                      f"{' ' + ' '.join(flags) if flags else ''}) ...", flush=True)
-                pipe = run_pipeline_inprocess(emu, work / f"out{i}", flags)
-                s = pipe["summary"]
-                print(f"   {s['repos_found']} repos found, {s['files_listed']} files listed, "
-                      f"{pipe['files']} fetched+reused, {s['files_manim']} Manim, "
-                      f"{s['pairs_extracted']} pairs in {pipe['wall_s']:.1f} s; "
-                      f"requests {_fmt_req(pipe['delta']['requests'])}")
-                runs.append((label, pipe))
-            if not args.no_rerun:
-                label, flags = configs[0]
-                print(f"\n## (c) rerun [{label}] on the unchanged world (same output) ...", flush=True)
-                rerun = run_pipeline_inprocess(emu, work / "out0", flags)
-                print(f"   {rerun['wall_s']:.1f} s; requests {_fmt_req(rerun['delta']['requests'])}; "
-                      f"statuses {rerun['delta']['status']}")
+            all_runs: list[list[dict[str, Any]]] = [[] for _ in configs]
+            reruns: list[dict[str, Any]] = []
+            for r in range(args.repeat):  # interleaved, so that load drifts touch every config
+                for i, (label, flags) in enumerate(configs):
+                    print(f"\n## (b{i + 1}) pipeline [{label}] (DirectRunner, full job, --skip_dvc"
+                          f"{' ' + ' '.join(flags) if flags else ''}), repetition {r + 1} ...",
+                          flush=True)
+                    pipe = run_pipeline_inprocess(emu, work / f"out{i}-{r}", flags)
+                    s = pipe["summary"]
+                    print(f"   {s['repos_found']} repos found, {s['files_listed']} files listed, "
+                          f"{pipe['files']} fetched+reused, {s['files_manim']} Manim, "
+                          f"{s['pairs_extracted']} pairs in {pipe['wall_s']:.1f} s; "
+                          f"requests {_fmt_req(pipe['delta']['requests'])}")
+                    all_runs[i].append(pipe)
+                if not args.no_rerun:
+                    label, flags = configs[0]
+                    print(f"\n## (c) rerun [{label}] on the unchanged world (same output), "
+                          f"repetition {r + 1} ...", flush=True)
+                    again = run_pipeline_inprocess(emu, work / f"out0-{r}", flags)
+                    again["ratio"] = again["wall_s"] / all_runs[0][r]["wall_s"]
+                    print(f"   {again['wall_s']:.1f} s ({again['ratio']:.2f}x the first run); "
+                          f"requests {_fmt_req(again['delta']['requests'])}; "
+                          f"statuses {again['delta']['status']}")
+                    reruns.append(again)
+            for (label, _flags), pipes in zip(configs, all_runs, strict=True):
+                median = sorted(pipes, key=lambda x: x["wall_s"])[len(pipes) // 2]
+                median["all_walls"] = [round(x["wall_s"], 2) for x in pipes]
+                runs.append((label, median))
+            if reruns:
+                rerun = sorted(reruns, key=lambda x: x["ratio"])[len(reruns) // 2]
+                rerun["all_ratios"] = [round(x["ratio"], 2) for x in reruns]
+                rerun["all_walls"] = [round(x["wall_s"], 2) for x in reruns]
+                rerun["first"] = all_runs[0][reruns.index(rerun)]
         finally:
             emu.stop()
         _report(args, info, base, runs, rerun)
@@ -385,7 +405,8 @@ def _report(args, info, base, runs, rerun) -> None:
     ]
     for label, p in runs:
         headers.append(f"pipeline [{label}]")
-        rows[0].append(f"{p['wall_s']:.1f}")
+        walls = p.get("all_walls", [])
+        rows[0].append(f"{p['wall_s']:.1f}" + (f" (median of {walls})" if len(walls) > 1 else ""))
         rows[1].append(_ratio(base["est_wall_s"], p["wall_s"], "faster"))
         rows[2].append(f"{p['core_per_repo']:.2f} (emulator: {p['core_per_repo_emulator']:.2f})")
         rows[3].append(f"{p['downloads'] / max(1, p['summary']['repos_found']):.2f}")
@@ -403,9 +424,11 @@ def _report(args, info, base, runs, rerun) -> None:
               f"requests per repository: {'MET' if core <= 1.2 else 'MISSED'} ({core:.2f}).")
         print(f"   time by stage: {_stage_line(p)}")
     if rerun is not None:
-        first = runs[0][1]
+        first = rerun.get("first", runs[0][1])
         r = rerun["delta"]
         ratio = rerun["wall_s"] / first["wall_s"] if first["wall_s"] else 0.0
+        if len(rerun.get("all_ratios", [])) > 1:
+            print(f"\nRerun / first run, every repetition: {rerun['all_ratios']} (median shown)")
         rs = rerun["summary"]
         charged = (rs.get("github_rate_limited") or {}).get("core", 0)
         print(f"\nRerun [{runs[0][0]}] on the unchanged world, same output:\n")

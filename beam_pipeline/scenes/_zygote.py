@@ -219,19 +219,40 @@ def _render(path: str, name: str, job: dict, roots: list[str], latex: bool, home
 # ----------------------------------------------------------------- the zygote
 
 
+def _others_alive() -> bool:
+    """Whether any process of the sandbox but its init and this one is still running."""
+    me = os.getpid()
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) in (1, me):
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                state = f.read().rsplit(b")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state not in (b"Z", b"X"):
+            return True
+    return False
+
+
 def _kill_strays() -> None:
-    """Kill every process of the sandbox but its init and this one."""
-    try:
-        os.kill(-1, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    """Kill every process of the sandbox but its init and this one (forks racing too)."""
+    deadline = time.monotonic() + 10
     while True:
         try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+        if not _others_alive() or time.monotonic() > deadline:
             return
-        if pid == 0:
-            time.sleep(0.01)
+        time.sleep(0.01)
 
 
 def _run_scene(job_dir: str, scene: dict, job: dict, latex: bool) -> dict:

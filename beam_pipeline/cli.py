@@ -335,6 +335,15 @@ def build_summary(cfg, counters: dict[str, int], dataset_stats: dict | None, ela
         "github_per_repository": _per_repository(distributions),
         "github_retries": _group(counters, "github.retries."),
         "timings": timings or {},
+        "scenes": {
+            "checked": cfg.check_scenes,
+            "files": counters.get("scene_files", 0),
+            "by_status": _group(counters, "scenes."),
+            "not_checked": _group(counters, "scenes_not_checked."),
+            "cache_hits": counters.get("scene_cache_hits", 0),
+            "pairs_in_scenes": counters.get("pairs_in_scenes", 0),
+            "pairs_in_checked_scenes": counters.get("pairs_in_checked_scenes", 0),
+        },
         "dataset": dataset_stats,
         "refused": None,
         "counters": counters,
@@ -579,6 +588,18 @@ def format_report(s: dict[str, Any]) -> str:
     kept = ", ".join(source_filter.get("keep") or [])
     left_out = ", ".join(f"{k} {v}" for k, v in (source_filter.get("removed") or {}).items()) or "none"
     redacted = ", ".join(f"{k} {v}" for k, v in s.get("redacted", {}).items()) or "none"
+    sc = s.get("scenes") or {}
+    if sc.get("checked"):
+        statuses = ", ".join(f"{k} {v}" for k, v in sc["by_status"].items()) or "none"
+        why = ", ".join(f"{k} {v}" for k, v in sc["not_checked"].items())
+        scene_line = (f"{statuses} in {sc['files']} files (cached {sc['cache_hits']})"
+                      + (f"; not checked: {why}" if why else "")
+                      + f"; pairs in scenes {sc['pairs_in_scenes']}, checked "
+                      f"{sc['pairs_in_checked_scenes']}")
+        if s.get("skipped_by_reason", {}).get("no_sandbox"):
+            scene_line += " -- NO SANDBOX here, nothing was run (see run/errors.jsonl)"
+    else:
+        scene_line = "off (--check_scenes runs them)"
     lines = [
         "",
         "== Manim dataset run ==",
@@ -590,6 +611,7 @@ def format_report(s: dict[str, Any]) -> str:
         + (f" ({splits})" if splits else ""),
         *([f"dataset sources      kept {kept}; left out {left_out}"] if kept else []),
         *([f"splits note          {ds['split']['note']}"] if (ds.get("split") or {}).get("note") else []),
+        f"scenes               {scene_line}",
         f"skipped by reason    {skipped}",
         f"redacted             {redacted} (in {s.get('pairs_redacted', 0)} pairs)",
         f"GitHub requests      {requests}",

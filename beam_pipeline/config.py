@@ -57,6 +57,11 @@ class JobConfig:
     near_dup_threshold: float = 0.85
     sources: frozenset[str] = frozenset({"user"})
     allow_shrink: bool = False
+    check_scenes: bool = False
+    scene_timeout_s: float = 60.0
+    scene_workers: int | None = None  # sandboxes per worker process; None: one per core
+    scene_end_state: bool = False
+    runnable_only: bool = False
 
     def secondary_limits(self):
         """The pacing of `GitHubClient` (a `github.ratelimit.SecondaryLimits`)."""
@@ -87,6 +92,8 @@ def config_from_options(options) -> JobConfig:
     licenses = None
     if options.licenses:
         licenses = frozenset(x.strip() for x in options.licenses.split(",") if x.strip())
+    if options.runnable_only and not options.check_scenes:
+        raise ValueError("--runnable_only needs --check_scenes (nothing is run otherwise)")
     for flag in ("created_from", "created_to"):
         value = getattr(options, flag)
         if value:
@@ -127,4 +134,9 @@ def config_from_options(options) -> JobConfig:
         near_dup_threshold=options.near_dup_threshold,
         sources=frozenset(options.sources),
         allow_shrink=options.allow_shrink,
+        check_scenes=options.check_scenes,
+        scene_timeout_s=options.scene_timeout_s,
+        scene_workers=options.scene_workers,
+        scene_end_state=options.scene_end_state,
+        runnable_only=options.runnable_only,
     )

@@ -94,6 +94,10 @@ SCHEMA = pa.schema(
         pa.field("flavor", pa.string(), nullable=False),
         pa.field("license", pa.string(), nullable=False),
         pa.field("source", pa.string(), nullable=False),
+        pa.field("scene", pa.string(), nullable=True),
+        pa.field("exec_status", pa.string(), nullable=True),
+        pa.field("exec_detail", pa.string(), nullable=True),
+        pa.field("exec_engine", pa.string(), nullable=True),
         pa.field("id", pa.string(), nullable=False),
         pa.field("cluster", pa.string(), nullable=False),
     ]
@@ -112,6 +116,12 @@ _FIELD_DOCS = {
     "license": "SPDX id of the repository's license, `unknown` when GitHub detected none",
     "source": "`user` (code written to make animations), `library` (the package of Manim or "
     "of an extension) or `test`",
+    "scene": "the scene class (or `.. manim::` example) the pair lies in, when scenes were "
+    "checked (`--check_scenes`); null outside scenes",
+    "exec_status": "what running that scene gave: `ok`, `error`, `missing_module`, `timeout`, "
+    "`not_checked`; null outside scenes",
+    "exec_detail": "the error (type and first line), the missing package, or why not checked",
+    "exec_engine": "the engine that ran the scene, e.g. `manim 0.22.0`",
     "id": "stable id of the pair: a hash of repo, path, lines, kind, input and output",
     "cluster": "`id` of the representative of the pair's near-duplicate cluster",
 }
@@ -369,6 +379,42 @@ def _counts(values: Iterable[str]) -> dict[str, int]:
     return dict(sorted(Counter(values).items()))
 
 
+def _execution_stats(pairs: Sequence[Pair], runnable_only: bool) -> dict[str, Any]:
+    """Verdicts of the pairs inside scenes, by flavor and by source (before any filter)."""
+    in_scenes = [p for p in pairs if p.exec_status is not None]
+
+    def table(key) -> dict[str, dict[str, Any]]:
+        groups: dict[str, Counter[str]] = {}
+        for p in in_scenes:
+            groups.setdefault(key(p), Counter())[p.exec_status or ""] += 1
+        out = {}
+        for name, counts in sorted(groups.items()):
+            total = sum(counts.values())
+            checked = sum(counts[s] for s in ("ok", "error", "timeout"))
+            out[name] = {
+                "pairs_in_scenes": total,
+                "by_status": dict(sorted(counts.items())),
+                "checked_share": round(checked / total, 4) if total else 0.0,
+                "runnable_share": round(counts["ok"] / total, 4) if total else 0.0,
+            }
+        return out
+
+    return {
+        "checked": bool(in_scenes),
+        "runnable_only": runnable_only,
+        "input_pairs": len(pairs),
+        "pairs_in_scenes": len(in_scenes),
+        "engines": sorted({p.exec_engine for p in in_scenes if p.exec_engine}),
+        "by_status": _counts(p.exec_status or "" for p in in_scenes),
+        "not_checked": _counts(p.exec_detail or "" for p in in_scenes
+                               if p.exec_status == "not_checked"),
+        "by_flavor": table(lambda p: p.flavor),
+        "by_source": table(lambda p: getattr(p, "source", "user")),
+        "removed_not_runnable": sum(1 for p in pairs if p.exec_status != "ok")
+        if runnable_only else 0,
+    }
+
+
 # ------------------------------------------------------------------------------- files
 
 
@@ -564,6 +610,48 @@ def _fence(text: str, info: str = "") -> str:
     return f"{ticks}{info}\n{text.rstrip()}\n{ticks}"
 
 
+def _execution_section(execution: Mapping[str, Any]) -> list[str]:
+    """The card's "Does the code run?" section (nothing when scenes were not checked)."""
+    if not execution.get("checked"):
+        return []
+    engines = ", ".join(execution["engines"]) or "none installed"
+    lines = [
+        "",
+        "## Does the code run?",
+        "",
+        f"Every scene class and `.. manim::` documentation example was run in a sandbox "
+        f"(no network, no credentials) in ManimCE's dry-run mode with {engines}; each pair "
+        "inside a scene carries the verdict in `exec_status` (`ok`, `error`, "
+        "`missing_module`: a package that was not installed, `timeout`, `not_checked`: "
+        "ManimGL, no LaTeX, no sandbox...). Pairs outside scenes have none. "
+        f"{execution['pairs_in_scenes']} of {execution['input_pairs']} extracted pairs "
+        "lie inside scenes.",
+        "",
+    ]
+    for title, key in (("flavor", "by_flavor"), ("source", "by_source")):
+        lines += [
+            f"| {title} | pairs in scenes | runnable (`ok`) | checked | statuses |",
+            "|---|---:|---:|---:|---|",
+        ]
+        for name, row in execution[key].items():
+            statuses = ", ".join(f"{k} {v}" for k, v in row["by_status"].items())
+            lines.append(
+                f"| {name} | {row['pairs_in_scenes']} | {row['runnable_share']:.0%} | "
+                f"{row['checked_share']:.0%} | {statuses} |"
+            )
+        lines.append("")
+    if execution.get("not_checked"):
+        why = ", ".join(f"{k} {v}" for k, v in execution["not_checked"].items())
+        lines.append(f"Not checked, by reason: {why}.")
+        lines.append("")
+    if execution.get("runnable_only"):
+        lines.append(
+            f"Built with `--runnable_only`: {execution['removed_not_runnable']} pairs whose "
+            "scene did not run (or that lie in no scene) were left out."
+        )
+    return lines
+
+
 def _card(
     stats: Mapping[str, Any],
     sizes: Mapping[str, tuple[int, int]],
@@ -724,6 +812,7 @@ def _card(
             "",
             _fence(code, "python"),
         ]
+    lines += _execution_section(stats.get("execution") or {})
     lines += [
         "",
         "## Licenses",
@@ -801,7 +890,13 @@ def _card(
         "links, but some `input`s remain vague, and a step's end is a heuristic (the "
         "next comment, a paragraph that uses none of the step's names).",
         "- The code targets several Manim versions (ManimCE and ManimGL differ); "
-        "`flavor` tells them apart, not the version, and the code is not executed.",
+        "`flavor` tells them apart, not the version. "
+        + ("Scenes were run with one ManimCE version (`exec_engine`); `ok` means the scene "
+           "builds every animation in dry-run mode with that version, not that the video "
+           "looks right."
+           if (stats.get("execution") or {}).get("checked")
+           else "The code was not executed (build with `--check_scenes` to label scenes "
+           "that run)."),
         "- Near-duplicate detection is probabilistic; some near-duplicates remain"
         + (
             " and inside one repository they are kept (they share `cluster`)."
@@ -836,6 +931,7 @@ def build_dataset(
     sources: frozenset[str] = frozenset({"user"}),
     sticky_splits: bool = True,
     allow_shrink: bool = True,
+    runnable_only: bool = False,
 ) -> DatasetStats:
     """Write ``<output_dir>/dataset/`` (shards, stats.json, README.md card, plots).
 
@@ -844,6 +940,7 @@ def build_dataset(
     the pair sources kept (``user``, ``library``, ``test``). ``sticky_splits``: keep the
     split of every repository the previous build in ``output_dir`` placed. ``near_dup_threshold``:
     Jaccard similarity of the output shingles; None turns near-duplicate detection off.
+    ``runnable_only``: keep only pairs whose scene ran (``exec_status == "ok"``).
     ``skipped`` (files skipped by reason) and ``extra_stats`` are copied into stats.json
     and must be deterministic for reruns to stay byte-identical. ``allow_shrink=False``:
     raise `DatasetRefused`, writing nothing, when the new dataset would be empty or
@@ -857,6 +954,9 @@ def build_dataset(
         raise ValueError("near_dup_threshold must be in (0, 1]")
     ratios = normalize_ratios(split_ratios)
     all_pairs = sorted(pairs, key=_pair_key)
+    execution = _execution_stats(all_pairs, runnable_only)
+    if runnable_only:
+        all_pairs = [p for p in all_pairs if p.exec_status == "ok"]
 
     # 1. licenses and sources
     allow = None if licenses is None else {lic.casefold() for lic in licenses}
@@ -1002,6 +1102,7 @@ def build_dataset(
             ),
         },
         "skipped": dict(sorted((skipped or {}).items())),
+        "execution": execution,
         "extra": json.loads(json.dumps(extra_stats or {}, sort_keys=True, default=str)),
     }
 

@@ -271,6 +271,44 @@ class ManimDatasetOptions(PipelineOptions):
             "(default: off).",
         )
 
+        s = parser.add_argument_group("scene checks (run every ManimCE scene in a sandbox)")
+        s.add_argument(
+            "--check_scenes",
+            default=False,
+            action="store_true",
+            help="Run every ManimCE scene and `.. manim::` documentation example in a "
+            "sandbox (bubblewrap: no network, no credentials, rlimits) with the installed "
+            "ManimCE in dry-run mode, and label the pairs inside each scene with the verdict "
+            "(exec_status ok/error/missing_module/timeout/not_checked). Needs the [scenes] "
+            "extra and bwrap; without them scenes are not_checked.",
+        )
+        s.add_argument(
+            "--scene_timeout_s",
+            type=v.positive_float,
+            default=60.0,
+            help="Wall-clock limit per scene, in seconds; the scene's processes are killed.",
+        )
+        s.add_argument(
+            "--scene_workers",
+            type=v.positive_int,
+            default=None,
+            help="Sandboxes running scenes at once per worker process (default: one per core).",
+        )
+        s.add_argument(
+            "--scene_end_state",
+            default=False,
+            action="store_true",
+            help="Jump to the end of each animation instead of computing every frame "
+            "(faster; see bench/RESULTS.md for what it changes).",
+        )
+        s.add_argument(
+            "--runnable_only",
+            default=False,
+            action="store_true",
+            help="Keep only pairs from scenes that ran (exec_status ok) in dataset/; "
+            "processed/ keeps every pair. Needs --check_scenes.",
+        )
+
         d = parser.add_argument_group("DVC snapshot (post-step)")
         d.add_argument(
             "--dvc_repo",

@@ -1,4 +1,4 @@
-"""build_pipeline: the six transforms, in order, with every dead letter collected."""
+"""build_pipeline: the six transforms, in order (CheckScenes with --check_scenes), with every dead letter collected."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import apache_beam as beam
 
 from .config import JobConfig
 from .transforms import (
+    CheckScenes,
     ExtractCommentCodePairs,
     FetchAndUploadRaw,
     FilterManimImports,
+    LabelPairs,
     ListPyFiles,
     SearchRepos,
     WriteJson,
@@ -32,11 +34,10 @@ def build_pipeline(p: beam.Pipeline, cfg: JobConfig) -> beam.PCollection:
         max_pairs_per_file=cfg.max_pairs_per_file,
         cache_root=cfg.output,
     )
-    dead = (
-        dead_search,
-        dead_list,
-        dead_fetch,
-        dead_filter,
-        dead_extract,
-    ) | "DeadLetters" >> beam.Flatten()
+    dead_letters = [dead_search, dead_list, dead_fetch, dead_filter, dead_extract]
+    if cfg.check_scenes:
+        scenes, dead_scenes = (files, manim) | "CheckScenes" >> CheckScenes(cfg)
+        pairs = (pairs, scenes) | "LabelPairs" >> LabelPairs()
+        dead_letters.append(dead_scenes)
+    dead = tuple(dead_letters) | "DeadLetters" >> beam.Flatten()
     return (pairs, dead) | "WriteJson" >> WriteJson(cfg)

@@ -14,10 +14,12 @@ __all__ = [
     "DeadLetter",
     "FileEntry",
     "FilePairs",
+    "FileScenes",
     "ManimFile",
     "Pair",
     "PinnedRepo",
     "Repo",
+    "SceneVerdict",
     "SourceFile",
 ]
 
@@ -118,6 +120,14 @@ class Pair:
     flavor: str
     license: str  # SPDX id, or "unknown"
     source: str = "user"  # "user" | "library" | "test"
+    # Set by CheckScenes (--check_scenes) for a pair inside a scene class or a
+    # `.. manim::` documentation example: the class or example name, the verdict
+    # ("ok", "error", "missing_module", "timeout", "not_checked"), its detail and
+    # the engine that gave it ("manim 0.22.0"). None elsewhere.
+    scene: str | None = None
+    exec_status: str | None = None
+    exec_detail: str | None = None
+    exec_engine: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         # Every field is a string, number or None: no need for asdict's deep copy.
@@ -130,6 +140,28 @@ class FilePairs:
 
     file: ManimFile
     pairs: tuple[Pair, ...]
+
+
+@dataclass(frozen=True)
+class SceneVerdict:
+    """What running one scene (or documentation example) in the sandbox gave."""
+
+    name: str
+    kind: str  # "scene" | "doc_example"
+    start_line: int  # the lines the scene covers in its file (a pair inside gets its verdict)
+    end_line: int
+    status: str
+    detail: str = ""
+    engine: str | None = None
+
+
+@dataclass(frozen=True)
+class FileScenes:
+    """The scene verdicts of one Manim file."""
+
+    repo: str
+    path: str
+    verdicts: tuple[SceneVerdict, ...]
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """The six PTransforms of the job, in pipeline order."""
 
+from .check_scenes import CheckScenes, LabelPairs
 from .extract import ExtractCommentCodePairs
 from .fetch import FetchAndUploadRaw
 from .filter import FilterManimImports
@@ -8,9 +9,11 @@ from .search import SearchRepos
 from .write import WriteJson
 
 __all__ = [
+    "CheckScenes",
     "ExtractCommentCodePairs",
     "FetchAndUploadRaw",
     "FilterManimImports",
+    "LabelPairs",
     "ListPyFiles",
     "SearchRepos",
     "WriteJson",

@@ -100,6 +100,7 @@ def _build_dataset(pairs: list, cfg: JobConfig, skipped: dict[str, int]) -> dict
                 sources=cfg.sources,
                 skipped=skipped,
                 allow_shrink=cfg.allow_shrink,
+                runnable_only=cfg.runnable_only,
             ).as_dict()
         except DatasetRefused as e:
             metrics.count("dataset_refused")

@@ -1,0 +1,224 @@
+"""CheckScenes: run every scene of the Manim files in the sandbox; LabelPairs: put the verdicts on the pairs.
+
+Which classes are scenes, and which files a scene file needs, depends on the
+whole repository (base classes in `common.py`, constants in `config.py`). As in
+FilterManimImports, only small facts meet per repository: the import facts of
+every file and the classes and examples of every Manim file, never contents.
+Each planned file then travels as a small task (paths and blobs); the runner
+reads the bytes it needs from raw/ (checked against their blobs), so contents
+cross no shuffle. Tasks are spread over the workers and run on a pool of
+sandboxes per worker process.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import apache_beam as beam
+
+from .. import metrics
+from ..config import JobConfig
+from ..records import FilePairs, FileScenes, ManimFile, SceneVerdict, SourceFile
+from ._common import DEAD, dead_letter
+
+__all__ = ["CheckScenes", "LabelPairs"]
+_STAGE = "CheckScenes"
+_WARNED_NO_SANDBOX = False
+
+
+class _ImportFactsFn(beam.DoFn):
+    def process(self, f: SourceFile):
+        from ..manim_imports import analyze_file
+
+        try:
+            facts = analyze_file(f.path, f.content)
+        except Exception:  # noqa: BLE001 - FilterManimImports reports such a file
+            return
+        yield (f.repo.full_name, f.commit), ("import", f.path, f.blob, facts)
+
+
+class _SceneFactsFn(beam.DoFn):
+    def process(self, mf: ManimFile):
+        from ..scenes.discovery import scan_text
+        from ..sourcetext import decode_source
+
+        src = mf.source
+        decoded = decode_source(src.content)
+        if decoded.text is None or ("class" not in decoded.text and "manim::" not in decoded.text):
+            return
+        try:
+            facts = scan_text(src.path, decoded.text)
+        except Exception as e:  # noqa: BLE001 - pathological nesting and the like
+            yield dead_letter(_STAGE, "scene_scan_error", src.key, f"{type(e).__name__}: {e}")
+            return
+        if facts.classes or facts.examples:
+            yield (src.repo.full_name, src.commit), ("scene", src.path, mf.flavor, facts)
+
+
+def _plan(item):
+    """Per repository: one SceneTask per Manim file with scenes or examples."""
+    from ..scenes.discovery import (
+        example_file,
+        example_source,
+        is_library_path,
+        local_closure,
+        packages_of,
+        resolve_scenes,
+    )
+    from ..scenes.runner import SceneTarget, SceneTask
+
+    (repo, commit), rows = item
+    imports, blobs, scene_facts, flavors = {}, {}, {}, {}
+    for row in rows:
+        if row[0] == "import":
+            _, path, blob, facts = row
+            imports[path], blobs[path] = facts, blob
+        else:
+            _, path, flavor, facts = row
+            scene_facts[path], flavors[path] = facts, flavor
+    scenes = resolve_scenes(scene_facts)
+    packages = packages_of(list(imports))
+    for path in sorted(scene_facts):
+        if path not in blobs:
+            continue
+        targets = []
+        if not is_library_path(path, packages):  # the library's own classes are not scenes
+            targets += [SceneTarget(c.name, "scene", c.start_line, c.end_line, path)
+                        for c in scenes.get(path, ())]
+        for ex in scene_facts[path].examples:
+            targets.append(SceneTarget(ex.name, "doc_example", ex.directive_line, ex.end_line,
+                                       example_file(path, ex), example_source(ex)))
+        if not targets:
+            continue
+        closure = tuple((p, blobs[p]) for p in local_closure(path, imports) if p in blobs)
+        yield SceneTask(repo, commit, path, flavors[path], tuple(targets), closure)
+
+
+class _CheckFn(beam.DoFn):
+    def __init__(self, cfg: JobConfig):
+        self.cfg = cfg
+
+    def setup(self) -> None:
+        from ..github import git_blob_sha
+        from ..layout import raw_path, scene_cache_path
+        from ..scenes.runner import SceneChecker, default_workers
+        from ..storage import read_bytes, write_atomic
+
+        cfg = self.cfg
+        workers = cfg.scene_workers or default_workers()
+
+        def read_file(repo: str, path: str, blob: str) -> bytes | None:
+            data = read_bytes(raw_path(cfg.output, repo, path))
+            return data if data is not None and git_blob_sha(data) == blob else None
+
+        self._checker = SceneChecker(
+            read_file,
+            timeout_s=cfg.scene_timeout_s,
+            end_state=cfg.scene_end_state,
+            workers=workers,
+            cache_get=lambda key: read_bytes(scene_cache_path(cfg.output, key)),
+            cache_put=lambda key, data: write_atomic(scene_cache_path(cfg.output, key), data),
+        )
+        self._threads = ThreadPoolExecutor(workers, thread_name_prefix="CheckScenes")
+
+    def teardown(self) -> None:
+        threads = getattr(self, "_threads", None)
+        if threads is not None:
+            threads.shutdown(wait=True)
+
+    def _check(self, task):
+        with metrics.buffered() as counts:
+            try:
+                verdicts = self._checker.check(task)
+            except Exception as e:  # noqa: BLE001 - one file's failure is its own
+                return task, None, f"{type(e).__name__}: {e}", counts
+            return task, verdicts, None, counts
+
+    def process(self, batch: list):
+        global _WARNED_NO_SANDBOX
+        info, why = self._checker.sandbox()
+        if info is None and not _WARNED_NO_SANDBOX:
+            _WARNED_NO_SANDBOX = True
+            yield dead_letter(_STAGE, "no_sandbox", "scene sandbox",
+                              f"scenes are not run: {why}")
+        for task, verdicts, error, counts in self._threads.map(self._check, batch):
+            metrics.report_buffered(counts)
+            key = f"{task.repo}/{task.path}"
+            if verdicts is None:
+                yield dead_letter(_STAGE, "scene_check_failed", key, error)
+                continue
+            kept = []
+            for target, v in zip(task.targets, verdicts, strict=True):
+                if v.status == "not_a_scene":
+                    metrics.count("scenes_not_a_scene")
+                    continue
+                metrics.count(f"scenes.{v.status}")
+                if v.status == "not_checked":
+                    metrics.count(f"scenes_not_checked.{v.detail}")
+                kept.append(SceneVerdict(target.name, target.kind, target.start_line,
+                                         target.end_line, v.status, v.detail, v.engine))
+            metrics.count("scene_files")
+            yield FileScenes(task.repo, task.path, tuple(kept))
+        metrics.count("scene_cache_hits", self._checker.cache_hits)
+        metrics.count("scene_sandbox_runs", self._checker.runs)
+        self._checker.cache_hits = self._checker.runs = 0
+
+
+class CheckScenes(beam.PTransform):
+    """(all SourceFiles, ManimFiles) -> FileScenes per Manim file with scenes; plus dead letters."""
+
+    def __init__(self, cfg: JobConfig):
+        super().__init__()
+        self.cfg = cfg
+
+    def expand(self, inputs):
+        files, manim = inputs
+        import_facts = files | "ImportFacts" >> beam.ParDo(_ImportFactsFn())
+        scanned = manim | "SceneFacts" >> beam.ParDo(_SceneFactsFn()).with_outputs(
+            DEAD, main="facts")
+        workers = self.cfg.scene_workers or 2
+        size = max(1, workers) * 2
+        checked = (
+            (import_facts, scanned.facts)
+            | "AllFacts" >> beam.Flatten()
+            | "ByRepository" >> beam.GroupByKey()
+            | "Plan" >> beam.FlatMap(_plan)
+            | "Spread" >> beam.Reshuffle()
+            | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=size)
+            | "Run" >> beam.ParDo(_CheckFn(self.cfg)).with_outputs(DEAD, main="scenes")
+        )
+        dead = (scanned[DEAD], checked[DEAD]) | "Dead" >> beam.Flatten()
+        return checked.scenes, dead
+
+
+def _label(item):
+    from ..scenes.labels import label_pairs
+
+    _key, grouped = item
+    verdicts = [v for fs in grouped["scenes"] for v in fs.verdicts]
+    for fp in grouped["pairs"]:
+        if verdicts:
+            pairs = label_pairs(fp.pairs, verdicts)
+            in_scene = sum(1 for p in pairs if p.exec_status is not None)
+            metrics.count("pairs_in_scenes", in_scene)
+            metrics.count("pairs_in_checked_scenes",
+                          sum(1 for p in pairs if p.exec_status in ("ok", "error", "timeout")))
+            fp = FilePairs(fp.file, pairs)
+        yield fp
+
+
+class LabelPairs(beam.PTransform):
+    """(FilePairs, FileScenes) -> FilePairs whose pairs inside scenes carry the verdicts."""
+
+    def expand(self, inputs):
+        file_pairs, file_scenes = inputs
+        return (
+            {
+                "pairs": file_pairs
+                | "PairsByFile" >> beam.Map(
+                    lambda fp: ((fp.file.source.repo.full_name, fp.file.source.path), fp)),
+                "scenes": file_scenes | "ScenesByFile" >> beam.Map(lambda fs: ((fs.repo, fs.path), fs)),
+            }
+            | "JoinVerdicts" >> beam.CoGroupByKey()
+            | "Label" >> beam.FlatMap(_label)
+        )

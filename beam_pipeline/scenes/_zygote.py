@@ -174,13 +174,38 @@ def _run_child(job_dir: str, scene: dict, job: dict, res_w: int, out_w: int, lat
     os._exit(0)
 
 
-def _render(path: str, name: str, job: dict, roots: list[str], latex: bool, home: str) -> dict:
+def _load(path: str, roots: list[str]):
+    """Import the scene's file: as a module of its package when it is in one (so its
+    relative imports work), else by path as `manim render` does."""
+    import importlib
     import importlib.util
 
+    folder = os.path.dirname(path)
+    stem = os.path.splitext(os.path.basename(path))[0]
+    parts = [stem]
+    top = folder
+    while top in roots and os.path.isfile(os.path.join(top, "__init__.py")):
+        parts.insert(0, os.path.basename(top))
+        top = os.path.dirname(top)
+    if len(parts) > 1 and top in roots:
+        sys.path.insert(0, top)
+        return importlib.import_module(".".join(parts))
+    spec = importlib.util.spec_from_file_location(stem, path)
+    if spec is None or spec.loader is None:
+        raise ImportError("cannot load the file")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[stem] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _render(path: str, name: str, job: dict, roots: list[str], latex: bool, home: str) -> dict:
     import manim
     from manim import config
 
     config.dry_run = True
+    if job.get("quality"):
+        config.quality = job["quality"]
     config.disable_caching = True
     config.progress_bar = "none"
     config.verbosity = "ERROR"
@@ -195,13 +220,7 @@ def _render(path: str, name: str, job: dict, roots: list[str], latex: bool, home
         tex_file_writing.tex_to_svg_file = _no_latex
         tex_mobject.tex_to_svg_file = _no_latex
 
-    module_name = os.path.splitext(os.path.basename(path))[0]
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or spec.loader is None:
-        return {"status": "error", "detail": "ImportError: cannot load the file"}
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
+    module = _load(path, roots)
     cls = getattr(module, name, None)
     if not isinstance(cls, type) or not issubclass(cls, manim.Scene):
         return {"status": "not_a_scene", "detail": f"{name} is not a manim Scene"}

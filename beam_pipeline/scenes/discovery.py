@@ -225,6 +225,12 @@ def local_closure(path: str, imports: Mapping[str, ImportFacts]) -> tuple[str, .
     modules, packages = _module_index(list(imports))
     seen = {path}
     queue = deque([path])
+    parts = path.split("/")[:-1]
+    for i in range(1, len(parts) + 1):  # a scene in a package is imported through it
+        pkg = "/".join(parts[:i])
+        if pkg in packages:
+            seen.add(f"{pkg}/__init__.py")
+            queue.append(f"{pkg}/__init__.py")
     while queue:
         current = queue.popleft()
         facts = imports.get(current)

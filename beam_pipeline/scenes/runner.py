@@ -45,6 +45,10 @@ __all__ = [
 
 _LOGGER = logging.getLogger(__name__)
 RUNNER_VERSION = "1"
+# Scenes are checked at ManimCE's low quality (480p, 15 fps, what `manim -ql` renders):
+# every animation is still computed frame by frame (updaters, rate functions and
+# every intermediate state run), at a fraction of the default 1080p60 cost.
+QUALITY = "low_quality"
 CHECKED = ("ok", "error", "timeout")  # the verdicts that say whether the scene runs
 _CACHEABLE = frozenset({"ok", "error", "timeout", "missing_module", "not_a_scene"})
 _VALID = _CACHEABLE | {"not_checked"}
@@ -92,9 +96,9 @@ def get_pool(workers: int) -> ZygotePool:
         return pool
 
 
-def cache_key(task: SceneTask, engine: str, end_state: bool) -> str:
+def cache_key(task: SceneTask, engine: str, mode: str) -> str:
     body = json.dumps(
-        [RUNNER_VERSION, engine, end_state, sorted(task.closure), task.path,
+        [RUNNER_VERSION, engine, mode, sorted(task.closure), task.path,
          [(t.name, t.kind, t.file, hashlib.sha1(t.code or b"").hexdigest()) for t in task.targets]],
         sort_keys=True,
     )
@@ -118,6 +122,7 @@ class SceneChecker:
         cache_put: Callable[[str, bytes], None] | None = None,
         pool: ZygotePool | None = None,
         limits: dict[str, int] | None = None,
+        quality: str | None = QUALITY,
     ):
         self.read_file = read_file
         self.timeout_s = timeout_s
@@ -126,8 +131,14 @@ class SceneChecker:
         self.cache_get = cache_get
         self.cache_put = cache_put
         self.limits = dict(limits or DEFAULT_LIMITS)
+        self.quality = quality
         self.cache_hits = 0
         self.runs = 0
+
+    @property
+    def mode(self) -> str:
+        """How scenes are rendered: part of the cache key."""
+        return f"{self.quality or 'default'}{'+end_state' if self.end_state else ''}"
 
     def sandbox(self) -> tuple[SandboxInfo | None, str]:
         """(info, why not) of this process's sandbox."""
@@ -145,7 +156,7 @@ class SceneChecker:
             return [Verdict("not_checked", "no_sandbox") for _ in task.targets]
         if info.engine is None:
             return [Verdict("not_checked", "engine_not_installed") for _ in task.targets]
-        key = cache_key(task, info.engine, self.end_state)
+        key = cache_key(task, info.engine, self.mode)
         cached = self._from_cache(key, task, info.engine)
         if cached is not None:
             self.cache_hits += 1
@@ -170,11 +181,11 @@ class SceneChecker:
         jobs = []
         if scenes:
             jobs.append(Job(files, [(t.file, t.name) for t in scenes], self.timeout_s,
-                            self.end_state, self.limits))
+                            self.end_state, self.limits, quality=self.quality))
         if examples:  # alone: the repository's modules (a vendored manim) must not shadow it
             jobs.append(Job({t.file: t.code or b"" for t in examples},
                             [(t.file, t.name) for t in examples], self.timeout_s,
-                            self.end_state, self.limits))
+                            self.end_state, self.limits, quality=self.quality))
         for job in jobs:
             try:
                 answers = self.pool.run(job)
@@ -226,7 +237,7 @@ class SceneChecker:
             return
         body = {
             "engine": engine,
-            "end_state": self.end_state,
+            "mode": self.mode,
             "timeout_s": self.timeout_s,
             "repo": task.repo,
             "path": task.path,

@@ -33,6 +33,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -85,6 +86,7 @@ class Job:
     end_state: bool = False
     limits: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
     output_cap: int = OUTPUT_CAP
+    quality: str | None = None  # a ManimCE quality name ("low_quality"); None: its default
 
 
 def _python_roots() -> list[str]:
@@ -170,6 +172,12 @@ def bwrap_argv(bwrap: str, uid: int, root: bool) -> list[str]:
     return argv
 
 
+# bwrap --die-with-parent uses PR_SET_PDEATHSIG, which fires when the *thread* that
+# started bwrap ends: sandboxes are started from one thread that lives as long as the
+# process, never from a worker thread that may come and go.
+_SPAWNER = ThreadPoolExecutor(1, thread_name_prefix="scene-sandbox-spawner")
+
+
 def _sandbox_uid() -> int:
     return _UID_BASE + (os.getpid() * 64 + next(_uid_counter)) % 500_000_000
 
@@ -191,7 +199,8 @@ class Zygote:
         uid = _sandbox_uid() if root else os.getuid()
         argv = bwrap_argv(self.bwrap, uid, root)
         debug = os.environ.get("MANIM_DATASET_SANDBOX_DEBUG")
-        self.proc = subprocess.Popen(
+        self.proc = _SPAWNER.submit(
+            subprocess.Popen,
             argv,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -199,7 +208,7 @@ class Zygote:
             env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
             close_fds=True,
             start_new_session=True,
-        )
+        ).result()
         try:
             hello = self._read_line(_START_TIMEOUT_S)
         except SandboxUnavailable:
@@ -257,6 +266,7 @@ class Zygote:
             "scenes": [{"file": f, "name": n} for f, n in job.scenes],
             "timeout_s": job.timeout_s,
             "end_state": job.end_state,
+            "quality": job.quality,
             "limits": job.limits,
             "output_cap": job.output_cap,
         }

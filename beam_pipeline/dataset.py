@@ -409,7 +409,7 @@ def _execution_stats(pairs: Sequence[Pair], runnable_only: bool) -> dict[str, An
         "not_checked": _counts(p.exec_detail or "" for p in in_scenes
                                if p.exec_status == "not_checked"),
         "by_flavor": table(lambda p: p.flavor),
-        "by_source": table(lambda p: getattr(p, "source", "user")),
+        "by_source": table(lambda p: p.source),
         "removed_not_runnable": sum(1 for p in pairs if p.exec_status != "ok")
         if runnable_only else 0,
     }

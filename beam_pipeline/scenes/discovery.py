@@ -34,9 +34,12 @@ __all__ = [
     "ClassInfo",
     "DocExample",
     "SceneFacts",
+    "example_closure",
+    "example_file",
     "example_source",
     "is_library_path",
     "local_closure",
+    "packages_of",
     "resolve_scenes",
     "scan_text",
 ]
@@ -277,6 +280,19 @@ def example_source(example: DocExample) -> bytes:
 
 
 def example_file(path: str, example: DocExample) -> str:
-    """A file name for an example, unique per file and directive line."""
+    """A file name for an example at the repository root (so its imports of the
+    repository's packages resolve), unique per file and directive line."""
     digest = hashlib.sha1(f"{path}:{example.directive_line}".encode()).hexdigest()[:12]
-    return f"doc_examples/{example.name}_{digest}.py"
+    return f"_doc_example_{example.name}_{digest}.py"
+
+
+def example_closure(code: bytes, imports: Mapping[str, ImportFacts]) -> tuple[str, ...]:
+    """The repository files a documentation example imports, minus a vendored manim."""
+    from ..manim_imports import analyze_file
+
+    name = "_doc_example_.py"
+    facts = dict(imports)
+    facts[name] = analyze_file(name, code)
+    packages = packages_of(list(imports))
+    return tuple(p for p in local_closure(name, facts)
+                 if p != name and not is_library_path(p, packages))

@@ -74,6 +74,9 @@ class SceneTask:
     flavor: str
     targets: tuple[SceneTarget, ...]
     closure: tuple[tuple[str, str], ...]  # (path, blob) of the file and its local imports
+    # (path, blob) of the repository files the documentation examples import (a plugin's
+    # own modules); never the repository's own `manim` package, which would shadow ManimCE.
+    example_closure: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,8 @@ def get_pool(workers: int) -> ZygotePool:
 
 def cache_key(task: SceneTask, engine: str, mode: str) -> str:
     body = json.dumps(
-        [RUNNER_VERSION, engine, mode, sorted(task.closure), task.path,
+        [RUNNER_VERSION, engine, mode, sorted(task.closure), sorted(task.example_closure),
+         task.path,
          [(t.name, t.kind, t.file, hashlib.sha1(t.code or b"").hexdigest()) for t in task.targets]],
         sort_keys=True,
     )
@@ -162,7 +166,7 @@ class SceneChecker:
             self.cache_hits += 1
             return cached
         files: dict[str, bytes] = {}
-        for path, blob in task.closure:
+        for path, blob in sorted(set(task.closure) | set(task.example_closure)):
             data = self.read_file(task.repo, path, blob)
             if data is None:
                 if path == task.path:
@@ -180,10 +184,13 @@ class SceneChecker:
         results: dict[tuple[str, str], dict] = {}
         jobs = []
         if scenes:
-            jobs.append(Job(files, [(t.file, t.name) for t in scenes], self.timeout_s,
+            scene_files = {p: files[p] for p, _ in task.closure if p in files}
+            jobs.append(Job(scene_files, [(t.file, t.name) for t in scenes], self.timeout_s,
                             self.end_state, self.limits, quality=self.quality))
-        if examples:  # alone: the repository's modules (a vendored manim) must not shadow it
-            jobs.append(Job({t.file: t.code or b"" for t in examples},
+        if examples:  # with the modules they import, never a vendored manim package
+            example_files = {p: files[p] for p, _ in task.example_closure if p in files}
+            example_files.update({t.file: t.code or b"" for t in examples})
+            jobs.append(Job(example_files,
                             [(t.file, t.name) for t in examples], self.timeout_s,
                             self.end_state, self.limits, quality=self.quality))
         for job in jobs:

@@ -58,6 +58,7 @@ class _SceneFactsFn(beam.DoFn):
 def _plan(item):
     """Per repository: one SceneTask per Manim file with scenes or examples."""
     from ..scenes.discovery import (
+        example_closure,
         example_file,
         example_source,
         is_library_path,
@@ -91,7 +92,12 @@ def _plan(item):
         if not targets:
             continue
         closure = tuple((p, blobs[p]) for p in local_closure(path, imports) if p in blobs)
-        yield SceneTask(repo, commit, path, flavors[path], tuple(targets), closure)
+        needed: set[str] = set()
+        for t in targets:
+            if t.kind == "doc_example":
+                needed.update(example_closure(t.code or b"", imports))
+        examples = tuple((p, blobs[p]) for p in sorted(needed) if p in blobs)
+        yield SceneTask(repo, commit, path, flavors[path], tuple(targets), closure, examples)
 
 
 class _CheckFn(beam.DoFn):

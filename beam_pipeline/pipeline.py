@@ -14,6 +14,7 @@ from .transforms import (
     ListPyFiles,
     SearchRepos,
     WriteJson,
+    WriteSceneVerdicts,
 )
 from .transforms._common import crawl_resources
 
@@ -38,6 +39,7 @@ def build_pipeline(p: beam.Pipeline, cfg: JobConfig) -> beam.PCollection:
     if cfg.check_scenes:
         scenes, dead_scenes = (files, manim) | "CheckScenes" >> CheckScenes(cfg)
         pairs = (pairs, scenes) | "LabelPairs" >> LabelPairs()
+        _ = scenes | "WriteSceneVerdicts" >> WriteSceneVerdicts(cfg.output)
         dead_letters.append(dead_scenes)
     dead = tuple(dead_letters) | "DeadLetters" >> beam.Flatten()
     return (pairs, dead) | "WriteJson" >> WriteJson(cfg)

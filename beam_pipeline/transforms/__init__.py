@@ -1,6 +1,6 @@
 """The six PTransforms of the job, in pipeline order."""
 
-from .check_scenes import CheckScenes, LabelPairs
+from .check_scenes import CheckScenes, LabelPairs, WriteSceneVerdicts
 from .extract import ExtractCommentCodePairs
 from .fetch import FetchAndUploadRaw
 from .filter import FilterManimImports
@@ -17,4 +17,5 @@ __all__ = [
     "ListPyFiles",
     "SearchRepos",
     "WriteJson",
+    "WriteSceneVerdicts",
 ]

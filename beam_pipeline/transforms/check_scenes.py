@@ -21,7 +21,7 @@ from ..config import JobConfig
 from ..records import FilePairs, FileScenes, ManimFile, SceneVerdict, SourceFile
 from ._common import DEAD, dead_letter
 
-__all__ = ["CheckScenes", "LabelPairs"]
+__all__ = ["CheckScenes", "LabelPairs", "WriteSceneVerdicts"]
 _STAGE = "CheckScenes"
 _WARNED_NO_SANDBOX = False
 
@@ -227,4 +227,36 @@ class LabelPairs(beam.PTransform):
             }
             | "JoinVerdicts" >> beam.CoGroupByKey()
             | "Label" >> beam.FlatMap(_label)
+        )
+
+
+def _write_verdicts(all_scenes: list, output: str) -> int:
+    import json
+
+    from ..storage import join, write_if_changed
+
+    rows = []
+    for fs in all_scenes:
+        for v in fs.verdicts:
+            rows.append({"repo": fs.repo, "path": fs.path, "scene": v.name, "kind": v.kind,
+                         "start_line": v.start_line, "end_line": v.end_line,
+                         "status": v.status, "detail": v.detail, "engine": v.engine})
+    rows.sort(key=lambda r: (r["repo"], r["path"], r["start_line"], r["scene"]))
+    body = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows)
+    write_if_changed(join(output, "run", "scenes.jsonl"), body.encode("utf-8"))
+    return len(rows)
+
+
+class WriteSceneVerdicts(beam.PTransform):
+    """FileScenes -> run/scenes.jsonl: one line per scene and documentation example."""
+
+    def __init__(self, output: str):
+        super().__init__()
+        self.output = output
+
+    def expand(self, file_scenes):
+        return (
+            file_scenes
+            | "AllScenes" >> beam.combiners.ToList()
+            | "Write" >> beam.Map(_write_verdicts, self.output)
         )

@@ -14,12 +14,33 @@ FROM apache/beam_python3.11_sdk:2.77.0 AS base
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
 
+# Scene checks (--check_scenes): bubblewrap is the sandbox; Cairo, Pango, pkg-config
+# and ffmpeg serve ManimCE; TeX Live (standalone.cls is in texlive-latex-extra) and
+# dvisvgm typeset Tex/MathTex. The same list as .ci/run (tests/test_scene_install.py).
+# Debian's stable archive pins these; versions are not pinned one by one.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        bubblewrap \
+        dvisvgm \
+        ffmpeg \
+        libcairo2-dev \
+        libpango1.0-dev \
+        pkg-config \
+        texlive-fonts-recommended \
+        texlive-latex-base \
+        texlive-latex-extra \
+        texlive-latex-recommended \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /pipeline
 COPY setup.py pyproject.toml ./
 COPY beam_pipeline/ ./beam_pipeline/
 
-# The package and its pinned Beam must agree with what the image already has.
+# The package and its pinned Beam must agree with what the image already has;
+# the [scenes] extra brings the pinned ManimCE that runs scenes on the workers.
 RUN pip install --no-cache-dir . \
+    && pip install --no-cache-dir "./[scenes]" \
     && pip check
 
 

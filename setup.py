@@ -10,6 +10,9 @@ import os
 from setuptools import find_packages, setup
 
 BEAM_VERSION = "2.77.0"
+# The engine that runs scenes (--check_scenes): verdicts are only comparable with one
+# version, and `exec_engine` names it on every verdict.
+MANIM_VERSION = "0.22.0"
 
 
 def _package_data(package: str, folder: str) -> list[str]:
@@ -46,7 +49,11 @@ setup(
     extras_require={
         # The DVC post-step runs where the job is launched, not on workers.
         "dvc": ["dvc>=3.50", "dvc-gs>=3.0"],
+        # --check_scenes: ManimCE itself (needs Cairo and Pango; see README for the
+        # system packages, and bubblewrap for the sandbox).
+        "scenes": [f"manim=={MANIM_VERSION}"],
         "test": [
+            f"manim=={MANIM_VERSION}",
             "dvc>=3.50",
             "dvc-gs>=3.0",
             "pytest>=8",

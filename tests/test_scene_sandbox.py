@@ -212,3 +212,20 @@ def test_scene_code_runs_unprivileged(pool):
     uid, euid, caps = verdict["detail"].split(": ", 1)[1].split()
     assert uid != "0" and euid != "0" or os.geteuid() != 0
     assert int(caps, 16) == 0
+
+
+def test_a_bwrap_that_cannot_make_namespaces_means_no_sandbox(tmp_path):
+    from beam_pipeline.scenes.runner import SceneChecker, SceneTarget, SceneTask
+    from beam_pipeline.scenes.sandbox import SandboxUnavailable
+
+    fake = tmp_path / "bwrap"
+    fake.write_text("#!/bin/sh\necho 'bwrap: No permissions to creating new namespace' >&2\n"
+                    "exit 1\n")
+    fake.chmod(0o755)
+    broken = ZygotePool(1, bwrap=str(fake))
+    with pytest.raises(SandboxUnavailable, match="status 1.*No permissions to creating new"):
+        broken.probe()
+    task = SceneTask("o/r", "c" * 40, "a.py", "manimce",
+                     (SceneTarget("A", "scene", 1, 3, "a.py"),), (("a.py", "0" * 40),))
+    checker = SceneChecker(lambda *a: b"", pool=broken)
+    assert [(v.status, v.detail) for v in checker.check(task)] == [("not_checked", "no_sandbox")]

@@ -31,6 +31,7 @@ import selectors
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -192,6 +193,7 @@ class Zygote:
         self.info: SandboxInfo | None = None
         self._buffer = b""
         self._seq = 0
+        self._stderr = None
 
     def start(self) -> SandboxInfo:
         if not self.bwrap:
@@ -200,21 +202,24 @@ class Zygote:
         uid = _sandbox_uid() if root else os.getuid()
         argv = bwrap_argv(self.bwrap, uid, root)
         debug = os.environ.get("MANIM_DATASET_SANDBOX_DEBUG")
+        # bwrap's own complaints (no namespaces here...) say why the sandbox is missing.
+        self._stderr = None if debug else tempfile.TemporaryFile()
         self.proc = _SPAWNER.submit(
             subprocess.Popen,
             argv,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=None if debug else subprocess.DEVNULL,
+            stderr=self._stderr,
             env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
             close_fds=True,
             start_new_session=True,
         ).result()
         try:
             hello = self._read_line(_START_TIMEOUT_S)
-        except SandboxUnavailable:
+        except SandboxUnavailable as e:
+            why = self._stderr_head()
             self.close()
-            raise
+            raise SandboxUnavailable(f"{e}: {why}" if why else str(e)) from None
         if not isinstance(hello, dict) or not hello.get("hello"):
             self.close()
             raise SandboxUnavailable("the sandbox did not start")
@@ -228,6 +233,17 @@ class Zygote:
             latex=bool(hello.get("latex")),
         )
         return self.info
+
+    def _stderr_head(self) -> str:
+        if self._stderr is None:
+            return ""
+        try:
+            self._stderr.seek(0)
+            text = self._stderr.read(2000).decode("utf-8", "replace")
+        except OSError:
+            return ""
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+        return lines[-1][:300] if lines else ""
 
     def _read_line(self, timeout: float) -> object:
         assert self.proc is not None and self.proc.stdout is not None
@@ -243,9 +259,11 @@ class Zygote:
                     continue
                 chunk = os.read(fd, 1 << 20)
                 if not chunk:
-                    raise SandboxUnavailable(
-                        f"the sandbox exited (status {self.proc.poll()})"
-                    )
+                    try:
+                        code = self.proc.wait(timeout=2)
+                    except subprocess.TimeoutExpired:
+                        code = None
+                    raise SandboxUnavailable(f"the sandbox exited (status {code})")
                 self._buffer += chunk
                 if len(self._buffer) > _MAX_ANSWER:
                     raise SandboxUnavailable("the sandbox answer is too large")
@@ -289,6 +307,9 @@ class Zygote:
         return [r if isinstance(r, dict) else {} for r in results]
 
     def close(self) -> None:
+        stderr, self._stderr = getattr(self, "_stderr", None), None
+        if stderr is not None:
+            stderr.close()
         proc, self.proc = self.proc, None
         self._buffer = b""
         if proc is None:

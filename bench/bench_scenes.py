@@ -1,10 +1,11 @@
 """Scene checks: scenes per minute per core, and what each rendering mode changes.
 
-Corpus: the `.. manim::` documentation examples of the *installed* ManimCE
-package (hundreds of real scenes, read at run time, never copied into the
-project), plus `--extra_scenes FILE...` if given. Each example runs the way the
-pipeline runs it: `from manim import *` + its code, in the bubblewrap sandbox,
-one forked process per scene.
+Corpus (`--corpus`): `docs`, the `.. manim::` documentation examples of the
+*installed* ManimCE package (hundreds of real scenes, read at run time, never
+copied into the project), each run the way the pipeline runs it: `from manim
+import *` + its code; or `sample`, the ManimCE scenes of the bundled sample
+corpus (video-style: 3D surfaces, graphs, LaTeX), each with the repository
+files it imports. In the bubblewrap sandbox, one forked process per scene.
 
 Modes (each a full pass over the same scenes, in the same run):
 
@@ -64,14 +65,41 @@ def manim_examples() -> list[tuple[str, str, bytes]]:
     return found
 
 
+def sample_corpus_scenes() -> list[tuple[str, str, dict[str, bytes], str]]:
+    """(repo/path, scene, files it needs, path) of every ManimCE scene of the sample corpus."""
+    from beam_pipeline.emulator.corpus import bundled_corpus_root
+    from beam_pipeline.manim_imports import analyze_text, resolve_repository
+    from beam_pipeline.scenes.discovery import local_closure, resolve_scenes
+    from beam_pipeline.sourcetext import decode_lossy
+
+    found = []
+    repos = bundled_corpus_root() / "repos"
+    for repo in sorted(p for p in repos.glob("*/*") if p.is_dir()):
+        data = {str(f.relative_to(repo)): f.read_bytes() for f in sorted(repo.rglob("*.py"))}
+        texts = {path: decode_lossy(b) for path, b in data.items()}
+        facts = {path: analyze_text(path, t) for path, t in texts.items()}
+        flavors = resolve_repository(facts)
+        scans = {p: scan_text(p, t) for p, t in texts.items() if flavors.get(p) in ("manimce", "both")}
+        for path, classes in resolve_scenes(scans).items():
+            files = {p: data[p] for p in local_closure(path, facts)}
+            for c in classes:
+                found.append((f"{repo.relative_to(repos)}/{path}", c.name, files, path))
+    return found
+
+
 def run_mode(pool: ZygotePool, scenes, mode: str, timeout_s: float, workers: int):
     quality, end_state = _MODES[mode]
 
     def one(item):
-        _src, name, code = item
         started = time.monotonic()
-        [v] = pool.run(Job({"example.py": code}, [("example.py", name)], timeout_s, end_state,
-                           quality=quality))
+        if len(item) == 4:  # a sample-corpus scene with the repository files it needs
+            _src, name, files, path = item
+            job = Job(files, [(path, name)], timeout_s, end_state, quality=quality)
+        else:
+            _src, name, code = item
+            job = Job({"example.py": code}, [("example.py", name)], timeout_s, end_state,
+                      quality=quality)
+        [v] = pool.run(job)
         return v, time.monotonic() - started
 
     started = time.monotonic()
@@ -105,13 +133,18 @@ def main() -> None:
     parser.add_argument("--baseline", type=int, default=0,
                         help="also run the first N scenes with a fresh sandbox each")
     parser.add_argument("--json", help="write all figures here")
+    parser.add_argument("--corpus", choices=("docs", "sample"), default="docs",
+                        help="docs: ManimCE's documentation examples; sample: the ManimCE "
+                        "scenes of the bundled sample corpus (video-style, heavier)")
     args = parser.parse_args()
 
-    scenes = manim_examples()
+    scenes = manim_examples() if args.corpus == "docs" else sample_corpus_scenes()
     if args.limit:
         scenes = scenes[: args.limit]
     cores = len(os.sched_getaffinity(0))
-    print(f"{len(scenes)} documentation examples of the installed ManimCE; "
+    what = ("documentation examples of the installed ManimCE" if args.corpus == "docs"
+            else "ManimCE scenes of the sample corpus")
+    print(f"{len(scenes)} {what}; "
           f"{args.workers} sandboxes on {cores} cores; timeout {args.timeout_s:g} s; "
           f"load average at start {os.getloadavg()[0]:.2f}")
     pool = ZygotePool(args.workers)

@@ -91,6 +91,12 @@ def test_sample_corpus_pairs_carry_the_verdicts(sample_run):
     config = processed(out, "vidcraft/manim-video-series", "manim_scenes/base.py")
     helpers = [p for p in config if p["kind"] == "docstring" and "title" in p["input"]]
     assert helpers and all(p["scene"] == "VideoScene" for p in helpers)
+    # Documentation examples: the pairs of `.. manim::` blocks carry their example's verdict.
+    truth = {"StarburstExample": "ok", "BurstExample": "ok", "OldDrawingExample": "error"}
+    star = processed(out, "shapeplug/manim-starburst", "manim_starburst/starburst.py")
+    examples = [p for p in star if p["kind"] == "doc_example"]
+    assert {p["scene"] for p in examples} == set(truth)
+    assert all(p["exec_status"] == truth[p["scene"]] for p in examples)
     stats = json.loads((out / "dataset" / "stats.json").read_text())["execution"]
     ce = stats["by_flavor"]["manimce"]
     assert ce["checked_share"] >= 0.9, ce

@@ -52,7 +52,7 @@ class _SceneFactsFn(beam.DoFn):
             yield dead_letter(_STAGE, "scene_scan_error", src.key, f"{type(e).__name__}: {e}")
             return
         if facts.classes or facts.examples:
-            yield (src.repo.full_name, src.commit), ("scene", src.path, mf.flavor, facts)
+            yield (src.repo.full_name, src.commit), ("scene", src.path, mf.flavor, mf.role, facts)
 
 
 def _plan(item):
@@ -61,29 +61,27 @@ def _plan(item):
         example_closure,
         example_file,
         example_source,
-        is_library_path,
         local_closure,
-        packages_of,
         resolve_scenes,
     )
     from ..scenes.runner import SceneTarget, SceneTask
+    from ..sources import LIBRARY
 
     (repo, commit), rows = item
-    imports, blobs, scene_facts, flavors = {}, {}, {}, {}
+    imports, blobs, scene_facts, flavors, roles = {}, {}, {}, {}, {}
     for row in rows:
         if row[0] == "import":
             _, path, blob, facts = row
             imports[path], blobs[path] = facts, blob
         else:
-            _, path, flavor, facts = row
-            scene_facts[path], flavors[path] = facts, flavor
+            _, path, flavor, role, facts = row
+            scene_facts[path], flavors[path], roles[path] = facts, flavor, role
     scenes = resolve_scenes(scene_facts)
-    packages = packages_of(list(imports))
     for path in sorted(scene_facts):
         if path not in blobs:
             continue
         targets = []
-        if not is_library_path(path, packages):  # the library's own classes are not scenes
+        if roles[path] != LIBRARY:  # a library's base scene classes are not scenes to run
             targets += [SceneTarget(c.name, "scene", c.start_line, c.end_line, path)
                         for c in scenes.get(path, ())]
         for ex in scene_facts[path].examples:

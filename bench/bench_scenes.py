@@ -172,6 +172,8 @@ def main() -> None:
                 "errors": sorted(Counter(v.get("detail", "").split(":")[0]
                                          for v, _ in results if v.get("status") == "error")
                                  .items()),
+                "not_ok": sorted((scenes[i][0], scenes[i][1], v.get("status"), v.get("detail"))
+                                 for i, (v, _) in enumerate(results) if v.get("status") != "ok"),
             }
             report["modes"][mode] = row
             print(f"\n[{mode}] {wall:.1f} s wall, {per_min_core:.1f} scenes/min/core, "

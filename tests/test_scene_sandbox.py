@@ -229,3 +229,20 @@ def test_a_bwrap_that_cannot_make_namespaces_means_no_sandbox(tmp_path):
                      (SceneTarget("A", "scene", 1, 3, "a.py"),), (("a.py", "0" * 40),))
     checker = SceneChecker(lambda *a: b"", pool=broken)
     assert [(v.status, v.detail) for v in checker.check(task)] == [("not_checked", "no_sandbox")]
+
+
+def test_without_latex_a_latex_scene_is_not_checked_and_others_run(monkeypatch):
+    from beam_pipeline.scenes import sandbox
+
+    monkeypatch.setattr(sandbox, "SANDBOX_PATH", "/nonexistent")  # no latex, no dvisvgm
+    bare = ZygotePool(1)
+    try:
+        assert bare.probe().latex is False
+        tex = ("from manim import *\n\nclass Formula(Scene):\n    def construct(self):\n"
+               "        try:\n            self.add(MathTex('x^2'))\n"
+               "        except Exception:\n            pass  # swallowing it changes nothing\n")
+        verdict = run_one(bare, tex, "Formula")
+        assert (verdict["status"], verdict["detail"]) == ("not_checked", "no_latex")
+        still_works(bare)
+    finally:
+        bare.close()

@@ -58,6 +58,8 @@ DEFAULT_LIMITS = {
     "open_files": 256,
     "processes": 64,  # threads count too (LaTeX, dvisvgm, numpy)
 }
+# PATH inside the sandbox: where ManimCE finds latex and dvisvgm (a test points it elsewhere).
+SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
 SANDBOX_TMPFS_BYTES = 512 * 1024**2
 TMP_TMPFS_BYTES = 64 * 1024**2
 OUTPUT_CAP = 64 * 1024
@@ -128,7 +130,7 @@ def bwrap_argv(bwrap: str, uid: int, root: bool) -> list[str]:
         "--unshare-cgroup-try",
         "--die-with-parent", "--new-session",
         "--clearenv",
-        "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
+        "--setenv", "PATH", SANDBOX_PATH,
         "--setenv", "LANG", "C.UTF-8",
         "--setenv", "HOME", "/sandbox",
         # One thread per numeric library: threads count against RLIMIT_NPROC.

@@ -280,13 +280,14 @@ class ManimDatasetOptions(PipelineOptions):
             "sandbox (bubblewrap: no network, no credentials, rlimits) with the installed "
             "ManimCE in dry-run mode, and label the pairs inside each scene with the verdict "
             "(exec_status ok/error/missing_module/timeout/not_checked). Needs the [scenes] "
-            "extra and bwrap; without them scenes are not_checked.",
+            "extra and bwrap; without them scenes are not_checked (default: off).",
         )
         s.add_argument(
             "--scene_timeout_s",
             type=v.positive_float,
             default=60.0,
-            help="Wall-clock limit per scene, in seconds; the scene's processes are killed.",
+            help="Wall-clock limit per scene, in seconds; the scene's processes are killed "
+            "(default: 60).",
         )
         s.add_argument(
             "--scene_workers",
@@ -299,14 +300,14 @@ class ManimDatasetOptions(PipelineOptions):
             default=False,
             action="store_true",
             help="Jump to the end of each animation instead of computing every frame "
-            "(faster; see bench/RESULTS.md for what it changes).",
+            "(faster; see bench/RESULTS.md for what it changes) (default: off).",
         )
         s.add_argument(
             "--runnable_only",
             default=False,
             action="store_true",
             help="Keep only pairs from scenes that ran (exec_status ok) in dataset/; "
-            "processed/ keeps every pair. Needs --check_scenes.",
+            "processed/ keeps every pair. Needs --check_scenes (default: off).",
         )
 
         d = parser.add_argument_group("DVC snapshot (post-step)")

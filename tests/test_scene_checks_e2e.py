@@ -101,7 +101,7 @@ def test_sample_corpus_pairs_carry_the_verdicts(sample_run):
     assert 0 < ce["runnable_share"] < 1
     card = (out / "dataset" / "README.md").read_text()
     assert "## Does the code run?" in card and "| manimce |" in card
-    rows = [json.loads(line) for f in sorted((out / "dataset" / "data").glob("*.jsonl"))
+    rows = [json.loads(line) for f in sorted((out / "dataset").rglob("*.jsonl"))
             for line in f.read_text().splitlines()]
     assert {r["exec_status"] for r in rows} >= {"ok", "error", None}
 
@@ -130,7 +130,7 @@ def test_runnable_only_keeps_pairs_of_scenes_that_ran(sample_run, github):
     proc = run_cli(cwd, github.url, "--check_scenes", "--scene_timeout_s", "20",
                    "--runnable_only", output=out, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    rows = [json.loads(line) for f in sorted((out / "dataset" / "data").glob("*.jsonl"))
+    rows = [json.loads(line) for f in sorted((out / "dataset").rglob("*.jsonl"))
             for line in f.read_text().splitlines()]
     assert rows and {r["exec_status"] for r in rows} == {"ok"}
     typo = processed(out, "vidcraft/manim-video-series", "ep03_extras/typo.py")

@@ -130,13 +130,10 @@ def _run_child(job_dir: str, scene: dict, job: dict, res_w: int, out_w: int, lat
     os.dup2(null, 0)
     os.dup2(out_w, 1)
     os.dup2(out_w, 2)
-    keep = {0, 1, 2, res_w}
-    for fd in range(3, 1024):
-        if fd not in keep:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+    if res_w != 3:
+        os.dup2(res_w, 3)
+        res_w = 3
+    os.closerange(4, os.sysconf("SC_OPEN_MAX"))  # the protocol pipes and everything else
     sys.stdout = open(1, "w", closefd=False, errors="replace")  # noqa: SIM115
     sys.stderr = open(2, "w", closefd=False, errors="replace")  # noqa: SIM115
     sys.stdin = open(0, closefd=False)  # noqa: SIM115

@@ -6,7 +6,6 @@ processed/<owner>/<repo>/<path>.json   the pairs of one Manim file
 state/repos/<owner>/<repo>.json        crawl state of one repository
 state/cache/<kind>/<version>/<key[:2]>/<key>.json   a per-file result, by git blob id
 state/dataset.json                     what the dataset was last built from
-state/scenes/<ab>/<key>.json           cached scene verdicts (key: blobs + engine)
 ```
 
 A repository path is stored component by component. GitHub allows names of up
@@ -33,7 +32,6 @@ __all__ = [
     "dataset_state_path",
     "processed_path",
     "raw_path",
-    "scene_cache_path",
     "state_path",
     "stored_name",
 ]
@@ -88,10 +86,3 @@ def cache_path(output: str, kind: str, version: str, key: str) -> str:
 
 def dataset_state_path(output: str) -> str:
     return join(output, "state", "dataset.json")
-
-
-def scene_cache_path(output: str, key: str) -> str:
-    """Cached verdicts of one scene file; `key` is a hex digest (see scenes/runner.py)."""
-    if not key or any(c not in "0123456789abcdef" for c in key):
-        raise ValueError("scene cache key must be lower-case hex")
-    return join(output, "state", "scenes", key[:2], key + ".json")

@@ -124,9 +124,9 @@ def test_rerun_uses_the_cache_and_is_byte_identical(sample_run, github):
 def test_runnable_only_keeps_pairs_of_scenes_that_ran(sample_run, github):
     cwd, _ = sample_run
     out = cwd / "runnable"
-    raw = cwd / "out" / "state" / "scenes"
-    (out / "state").mkdir(parents=True)
-    os.symlink(raw, out / "state" / "scenes")  # the verdict cache of the first run
+    cache = cwd / "out" / "state" / "cache" / "scenes"
+    (out / "state" / "cache").mkdir(parents=True)
+    os.symlink(cache, out / "state" / "cache" / "scenes")  # the verdict cache of the first run
     proc = run_cli(cwd, github.url, "--check_scenes", "--scene_timeout_s", "20",
                    "--runnable_only", output=out, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -255,4 +255,4 @@ def test_without_a_sandbox_nothing_runs_and_the_report_says_so_once(tmp_path, gi
     said = [e for e in errors(out) if e["reason"] == "no_sandbox"]
     assert len(said) == 1 and "no-such-bwrap" in said[0]["detail"]
     assert "NO SANDBOX" in proc.stdout
-    assert not (out / "state" / "scenes").exists()  # nothing to cache
+    assert not (out / "state" / "cache" / "scenes").exists()  # nothing to cache

@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from .sandbox import DEFAULT_LIMITS, Job, SandboxInfo, SandboxUnavailable, ZygotePool
 
 __all__ = [
+    "CACHE_KIND",
+    "CACHE_VERSION",
     "CHECKED",
     "RUNNER_VERSION",
     "SceneChecker",
@@ -44,7 +46,10 @@ __all__ = [
 ]
 
 _LOGGER = logging.getLogger(__name__)
-RUNNER_VERSION = "1"
+RUNNER_VERSION = "1"  # bump when the same scene and engine could get another verdict
+# Verdicts live with the other per-file results: state/cache/scenes/<version>/ (layout.py).
+CACHE_KIND = "scenes"
+CACHE_VERSION = f"v{RUNNER_VERSION}"
 # Scenes are checked at ManimCE's low quality (480p, 15 fps, what `manim -ql` renders):
 # every animation is still computed frame by frame (updaters, rate functions and
 # every intermediate state run), at a fraction of the default 1080p60 cost.

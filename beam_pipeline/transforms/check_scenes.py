@@ -104,8 +104,8 @@ class _CheckFn(beam.DoFn):
 
     def setup(self) -> None:
         from ..github import git_blob_sha
-        from ..layout import raw_path, scene_cache_path
-        from ..scenes.runner import SceneChecker, default_workers
+        from ..layout import cache_path, raw_path
+        from ..scenes.runner import CACHE_KIND, CACHE_VERSION, SceneChecker, default_workers
         from ..storage import read_bytes, write_atomic
 
         cfg = self.cfg
@@ -120,8 +120,9 @@ class _CheckFn(beam.DoFn):
             timeout_s=cfg.scene_timeout_s,
             end_state=cfg.scene_end_state,
             workers=workers,
-            cache_get=lambda key: read_bytes(scene_cache_path(cfg.output, key)),
-            cache_put=lambda key, data: write_atomic(scene_cache_path(cfg.output, key), data),
+            cache_get=lambda key: read_bytes(cache_path(cfg.output, CACHE_KIND, CACHE_VERSION, key)),
+            cache_put=lambda key, data: write_atomic(
+                cache_path(cfg.output, CACHE_KIND, CACHE_VERSION, key), data),
         )
         self._threads = ThreadPoolExecutor(workers, thread_name_prefix="CheckScenes")
 

@@ -331,6 +331,24 @@ def test_cut_connection_and_truncated_body_are_retried():
         assert client.stats.retries == {"connection": 1, "truncated": 1}
 
 
+@pytest.mark.parametrize("stream", [False, True])
+def test_truncated_error_body_is_retried_not_misread(stream):
+    """A 403 whose body was cut cannot say whether it is a block: ask again, don't guess."""
+    blocked = {"message": "Repository access blocked", "block": {"reason": "tos"}}
+    app = sequence(Answer(403, blocked, action="truncate"), Answer(403, blocked))
+    with FakeGitHub(app) as gh:
+        client = make_client(gh.url)
+        with pytest.raises(Blocked):
+            if stream:
+                with client.iter_tarball("o/r", "main", want=lambda p, s: True,
+                                         max_archive_bytes=10**6, max_member_bytes=10**6) as reader:
+                    list(reader)
+            else:
+                pin(client)
+        assert client.stats.retries == {"truncated": 1}
+        assert len(gh.requests) == 2
+
+
 def test_connection_refused_gives_unavailable():
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))

@@ -627,6 +627,14 @@ class GitHubClient:
         if status == 304:
             self.stats.count("not_modified")
             raise NotModified(resp.headers.get("ETag"))
+        # An error's meaning is in its body (a block, a rate limit): one cut short
+        # (a streamed request reads it only now) is asked again, never guessed at.
+        try:
+            if _cut_short(resp):
+                raise _Retry("truncated")
+        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError,
+                requests.ConnectionError, requests.Timeout):
+            raise _Retry("truncated") from None
         body = _json_or_none(resp)
         message = self._error_message(body)
         if status == 401:

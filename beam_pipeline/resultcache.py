@@ -39,10 +39,8 @@ def code_version(explicit: str, modules: Iterable[str], *shapes: type, settings:
     digest = hashlib.sha256()
     digest.update(f"{sys.version_info.major}.{sys.version_info.minor}\0{settings}\0".encode())
     for name in modules:
-        spec = importlib.util.find_spec(name)
-        origin = spec.origin if spec is not None else None
-        if origin:
-            with open(origin, "rb") as f:
+        for path in _module_files(name):  # a package: every module of it
+            with open(path, "rb") as f:
                 digest.update(f.read())
     for shape in shapes:
         digest.update(repr([(f.name, str(f.type)) for f in dataclasses.fields(shape)]).encode())

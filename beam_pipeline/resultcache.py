@@ -174,9 +174,10 @@ def dataset_inputs_digest(rows: Iterable[tuple], settings: Any, skipped: Any) ->
 
 def _dataset_files(output: str) -> dict[str, str]:
     """relative path -> sha256 of every file of <output>/dataset/."""
-    from .storage import join, list_files
+    from .layout import dataset_dir
+    from .storage import list_files
 
-    root = join(output, "dataset")
+    root = dataset_dir(output)
     out: dict[str, str] = {}
     for path in list_files(root):
         data = read_bytes(path)
@@ -188,8 +189,7 @@ def _dataset_files(output: str) -> dict[str, str]:
 def unchanged_dataset(output: str, inputs: str) -> dict | None:
     """The statistics of the dataset in ``output`` if it was built from ``inputs``
     and is intact (every file as written, none added or removed); else None."""
-    from .layout import dataset_state_path
-    from .storage import join
+    from .layout import dataset_state_path, dataset_stats_path
 
     try:
         record = json.loads(read_bytes(dataset_state_path(output)) or b"null")
@@ -197,7 +197,7 @@ def unchanged_dataset(output: str, inputs: str) -> dict | None:
             return None
         if record.get("files") != _dataset_files(output):
             return None
-        stats = json.loads(read_bytes(join(output, "dataset", "stats.json")) or b"null")
+        stats = json.loads(read_bytes(dataset_stats_path(output)) or b"null")
     except (OSError, ValueError):
         return None
     return stats if isinstance(stats, dict) else None

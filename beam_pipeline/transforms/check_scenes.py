@@ -232,7 +232,8 @@ class LabelPairs(beam.PTransform):
 def _write_verdicts(all_scenes: list, output: str) -> int:
     import json
 
-    from ..storage import join, write_if_changed
+    from ..layout import scenes_path
+    from ..storage import write_if_changed
 
     rows = []
     for fs in all_scenes:
@@ -242,7 +243,7 @@ def _write_verdicts(all_scenes: list, output: str) -> int:
                          "status": v.status, "detail": v.detail, "engine": v.engine})
     rows.sort(key=lambda r: (r["repo"], r["path"], r["start_line"], r["scene"]))
     body = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows)
-    write_if_changed(join(output, "run", "scenes.jsonl"), body.encode("utf-8"))
+    write_if_changed(scenes_path(output), body.encode("utf-8"))
     return len(rows)
 
 

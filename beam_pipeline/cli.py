@@ -175,20 +175,24 @@ def _check_dvc_paths(opts) -> None:
         _check_creatable(opts.dvc_remote, "--dvc_remote")
 
 
-def _check_output(output: str) -> None:
+def _check_output(output: str) -> int:
+    """The output folder must be writable; then the temporary files of killed earlier
+    runs go (before any writer of this run starts, so never one of ours). Returns
+    how many were removed."""
+    from .storage import remove_stale_temps, temp_path
+
     if "://" in output:
-        return
+        return 0
     try:
         os.makedirs(output, exist_ok=True)
-        from .storage import TMP_MARKER
-
         # Named like a temporary file, so readers and crash clean-up treat it as one.
-        probe = os.path.join(output, f".write-probe{TMP_MARKER}{os.getpid()}-0")
-        with open(probe, "wb") as f:
+        probe = temp_path(os.path.join(output, "write-probe"))
+        with open(probe, "xb") as f:
             f.write(b"ok")
         os.unlink(probe)
     except OSError as e:
         raise UserError(f"output folder {output} is not writable: {e.strerror or e}") from None
+    return remove_stale_temps(output)
 
 
 def _check_github(cfg, tokens: tuple[str, ...], bundled: bool = False) -> None:
@@ -398,10 +402,10 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
         print(f"Started the bundled GitHub emulator at {emulator.url}", file=sys.stderr)
     try:
         cfg = config_from_options(opts)
-        _check_output(cfg.output)
+        stale = _check_output(cfg.output)
         tokens = () if opts.github_token_secret else read_tokens(cfg.token_env)
         _check_github(cfg, tokens, bundled=bundled)
-        return _run_pipeline(options, opts, cfg, started, run_started)
+        return _run_pipeline(options, opts, cfg, started, run_started, stale_temps=stale)
     finally:
         if emulator is not None:
             emulator.stop()
@@ -418,18 +422,19 @@ def _read_json(path: str) -> dict | None:
     return doc if isinstance(doc, dict) else None
 
 
-def _run_pipeline(options, opts, cfg, started: str, started_at: float) -> dict[str, Any]:
+def _run_pipeline(options, opts, cfg, started: str, started_at: float,
+                  stale_temps: int = 0) -> dict[str, Any]:
     import apache_beam as beam
 
     from . import cloud
+    from .layout import dataflow_job_path, dataset_stats_path, refused_path, summary_path
     from .metrics import PROGRESS_ENV, reset_progress
     from .pipeline import build_pipeline
-    from .storage import join, write_atomic, write_if_changed
-    from .transforms.write import REFUSED
+    from .storage import write_atomic, write_if_changed
 
     os.environ[PROGRESS_ENV] = str(opts.progress_interval_s)
     reset_progress()
-    previous_summary = _read_json(join(cfg.output, "run", "summary.json"))
+    previous_summary = _read_json(summary_path(cfg.output))
     print(f"Crawling {cfg.github_api_url} for {cfg.query!r} into {cfg.output}", file=sys.stderr)
     p = beam.Pipeline(runner=_make_runner(options), options=options)
     build_pipeline(p, cfg)
@@ -443,7 +448,7 @@ def _run_pipeline(options, opts, cfg, started: str, started_at: float) -> dict[s
             record = cloud.submission_record(sub, cfg.output)
             if sub.submitted:
                 write_atomic(
-                    join(cfg.output, "run", "dataflow_job.json"),
+                    dataflow_job_path(cfg.output),
                     (json.dumps(record, indent=2, sort_keys=True) + "\n").encode(),
                 )
             return {"dataflow": record, "dvc": None}
@@ -451,6 +456,8 @@ def _run_pipeline(options, opts, cfg, started: str, started_at: float) -> dict[s
     if cloud.is_dataflow(options):
         cloud.require_done(result)
     counters = _counters(result)
+    if stale_temps:  # removed by the pre-run checks
+        counters["stale_temps_removed"] = counters.get("stale_temps_removed", 0) + stale_temps
     revoked = counters.get("dead_letters.bad_credentials", 0)
     if revoked:
         raise UserError(
@@ -465,10 +472,10 @@ def _run_pipeline(options, opts, cfg, started: str, started_at: float) -> dict[s
     }
     refused = None
     if counters.get("dataset_refused"):
-        refused = _read_json(join(cfg.output, "run", REFUSED)) or {"reason": "refused", "stats": {}}
+        refused = _read_json(refused_path(cfg.output)) or {"reason": "refused", "stats": {}}
         dataset_stats = refused.get("stats")
     else:
-        dataset_stats = _read_json(join(cfg.output, "dataset", "stats.json"))
+        dataset_stats = _read_json(dataset_stats_path(cfg.output))
     summary = build_summary(cfg, counters, dataset_stats, pipeline_done - started_at, started,
                             _distributions(result), timings)
     failure: Exception | None = None
@@ -492,7 +499,7 @@ def _run_pipeline(options, opts, cfg, started: str, started_at: float) -> dict[s
     timings["snapshot_s"] = round(time.monotonic() - pipeline_done, 2) if summary["dvc"] else 0.0
     summary["elapsed_s"] = round(time.monotonic() - started_at, 1)
     write_if_changed(
-        join(cfg.output, "run", "summary.json"),
+        summary_path(cfg.output),
         (json.dumps(summary, indent=2, sort_keys=True) + "\n").encode(),
     )
     print(format_report(summary))
@@ -505,8 +512,8 @@ def _snapshot(opts, cfg, summary: dict[str, Any]) -> dict[str, Any]:
     import apache_beam
 
     from . import __version__
+    from .layout import dataset_dir
     from .snapshot import commit_snapshot
-    from .storage import join
 
     metadata = {
         "query": cfg.query,
@@ -522,7 +529,7 @@ def _snapshot(opts, cfg, summary: dict[str, Any]) -> dict[str, Any]:
         "pipeline_version": __version__,
     }
     result = commit_snapshot(
-        join(cfg.output, "dataset"), opts.dvc_repo, opts.dvc_remote, metadata=metadata
+        dataset_dir(cfg.output), opts.dvc_repo, opts.dvc_remote, metadata=metadata
     )
     return {
         "commit": result.commit,

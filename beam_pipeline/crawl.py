@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .layout import raw_path, state_path
-from .records import FileEntry, PinnedRepo, Repo
+from .records import FileEntry, PinnedRepo, Repo, SourceFile
 from .safepath import UnsafePath, check_full_name, check_repo_path
 from .storage import read_bytes, write_atomic, write_if_changed
 
@@ -341,7 +341,7 @@ def list_tree_files(client, full_name: str, commit: str) -> tuple[tuple[FileEntr
 class FetchOutcome:
     """What `fetch_files` got for one repository, and what it could not."""
 
-    files: dict[str, bytes] = field(default_factory=dict)  # path -> bytes, now in raw/
+    files: dict[str, SourceFile] = field(default_factory=dict)  # path -> claim check of its copy in raw/
     failed: list[Note] = field(default_factory=list)  # per-file dead letters
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -355,15 +355,23 @@ def fetch_files(client, pinned: PinnedRepo, output: str, blobs, *, max_file_byte
 
     Sources, cheapest first: the bytes the listing's archive already gave, the
     copy in raw/ from an earlier run, the blob cache ``blobs`` (vendored copies,
-    forks), then what `plan_fetch` chooses for the rest.
+    forks), then what `plan_fetch` chooses for the rest. Each file stored gives
+    a `SourceFile` (a claim check: the bytes stay in raw/), with how its bytes
+    decode, found here once (`rawfiles.describe`).
     """
     from .github import GitHubError, git_blob_sha
     from .github.archive import TOO_LARGE
+    from .rawfiles import describe
 
     name = pinned.repo.full_name
     out = FetchOutcome()
     missing: dict[str, FileEntry] = {}
     given: Mapping[str, bytes] = pinned.fetched
+
+    def stored(entry: FileEntry, data: bytes) -> None:
+        encoding, not_text = describe(data)
+        out.files[entry.path] = SourceFile(pinned.repo, pinned.commit, entry.path, entry.blob,
+                                           len(data), encoding, not_text)
 
     def keep(entry: FileEntry, data: bytes, source: str) -> None:
         target = raw_path(output, name, entry.path)
@@ -382,7 +390,7 @@ def fetch_files(client, pinned: PinnedRepo, output: str, blobs, *, max_file_byte
             out.count("bytes_fetched", len(data))
         else:
             out.count("files_reused")
-        out.files[entry.path] = data
+        stored(entry, data)
 
     for entry in pinned.files:
         data = given.get(entry.blob)
@@ -392,7 +400,7 @@ def fetch_files(client, pinned: PinnedRepo, output: str, blobs, *, max_file_byte
             continue
         existing = read_bytes(raw_path(output, name, entry.path))
         if existing is not None and git_blob_sha(existing) == entry.blob:
-            out.files[entry.path] = existing
+            stored(entry, existing)
             out.count("files_reused")
             continue
         cached = blobs.get(entry.blob)

@@ -3,10 +3,16 @@
 ```
 raw/<owner>/<repo>/<path>              byte-exact copy of each .py file
 processed/<owner>/<repo>/<path>.json   the pairs of one Manim file
+dataset/...                            the published dataset (shards, card, stats.json, plots)
+run/summary.json, run/errors.jsonl     what the last run did, and its dead letters
+run/refused.json, run/scenes.jsonl     a refused dataset; scene verdicts (--check_scenes)
+run/dataflow_job.json                  the job a Dataflow submission started
 state/repos/<owner>/<repo>.json        crawl state of one repository
 state/cache/<kind>/<version>/<key[:2]>/<key>.json   a per-file result, by git blob id
 state/dataset.json                     what the dataset was last built from
 ```
+
+Every path below ``<output>`` is spelled here and nowhere else.
 
 A repository path is stored component by component. GitHub allows names of up
 to 255 bytes, but a file system allows 255 bytes per name *including* what we
@@ -29,11 +35,20 @@ from .storage import join
 __all__ = [
     "NAME_BUDGET",
     "cache_path",
+    "dataflow_job_path",
+    "dataset_dir",
     "dataset_state_path",
+    "dataset_stats_path",
+    "errors_path",
+    "processed_dir",
     "processed_path",
+    "raw_dir",
     "raw_path",
+    "refused_path",
+    "scenes_path",
     "state_path",
     "stored_name",
+    "summary_path",
 ]
 
 # Bytes of one stored name, suffix included. The temporary name of an atomic write
@@ -64,14 +79,50 @@ def _stored_parts(path: str, suffix: str = "") -> list[str]:
     return [stored_name(p) for p in parts[:-1]] + [stored_name(parts[-1], suffix)]
 
 
+def raw_dir(output: str) -> str:
+    return join(output, "raw")
+
+
 def raw_path(output: str, full_name: str, path: str) -> str:
     owner, name = full_name.split("/", 1)
-    return join(output, "raw", owner, name, *_stored_parts(path))
+    return join(raw_dir(output), owner, name, *_stored_parts(path))
+
+
+def processed_dir(output: str) -> str:
+    return join(output, "processed")
 
 
 def processed_path(output: str, full_name: str, path: str) -> str:
     owner, name = full_name.split("/", 1)
-    return join(output, "processed", owner, name, *_stored_parts(path, ".json"))
+    return join(processed_dir(output), owner, name, *_stored_parts(path, ".json"))
+
+
+def dataset_dir(output: str) -> str:
+    return join(output, "dataset")
+
+
+def dataset_stats_path(output: str) -> str:
+    return join(dataset_dir(output), "stats.json")
+
+
+def summary_path(output: str) -> str:
+    return join(output, "run", "summary.json")
+
+
+def errors_path(output: str) -> str:
+    return join(output, "run", "errors.jsonl")
+
+
+def refused_path(output: str) -> str:
+    return join(output, "run", "refused.json")
+
+
+def scenes_path(output: str) -> str:
+    return join(output, "run", "scenes.jsonl")
+
+
+def dataflow_job_path(output: str) -> str:
+    return join(output, "run", "dataflow_job.json")
 
 
 def state_path(output: str, full_name: str) -> str:

@@ -45,6 +45,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from beam_pipeline.sourcetext import (
+    DecodedSource,
     decode_lossy,
     decode_source,
     generate_tokens,
@@ -394,9 +395,14 @@ def analyze_text(path: str, text: str, reason: str | None = None) -> ImportFacts
     return out.facts(path, module, mode, reason)
 
 
-def analyze_file(path: str, data: bytes) -> ImportFacts:
-    """Import facts of one file of a repository, from its path and raw bytes."""
-    decoded = decode_source(data)
+def analyze_file(path: str, data: bytes, decoded: DecodedSource | None = None) -> ImportFacts:
+    """Import facts of one file of a repository, from its path and raw bytes.
+
+    ``decoded``: how the bytes decode, when the caller knows already (then they
+    are not decoded again, and ``data`` is only read for an undecodable file).
+    """
+    if decoded is None:
+        decoded = decode_source(data)
     if decoded.reason == "binary":
         norm = _normalize_path(path)
         module, package = _module_of(norm)

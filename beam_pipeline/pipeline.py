@@ -23,21 +23,18 @@ __all__ = ["build_pipeline"]
 
 def build_pipeline(p: beam.Pipeline, cfg: JobConfig) -> beam.PCollection:
     """Add the job to `p`; returns the PCollection holding the dataset statistics."""
-    crawl = crawl_resources()  # one pool of crawl threads and one blob cache per worker process
+    # One pool of crawl threads and one blob cache per worker process; the steps that
+    # read files back from raw/ look in that cache first.
+    crawl = crawl_resources()
     repos, dead_search = p | "SearchRepos" >> SearchRepos(cfg)
     pinned, dead_list = repos | "ListPyFiles" >> ListPyFiles(cfg, crawl)
     files, dead_fetch = pinned | "FetchAndUploadRaw" >> FetchAndUploadRaw(cfg, crawl)
-    manim, dead_filter = files | "FilterManimImports" >> FilterManimImports(cfg.output)
-    pairs, dead_extract = manim | "ExtractCommentCodePairs" >> ExtractCommentCodePairs(
-        cfg.max_output_lines,
-        max_input_bytes=cfg.max_input_bytes,
-        max_output_bytes=cfg.max_output_bytes,
-        max_pairs_per_file=cfg.max_pairs_per_file,
-        cache_root=cfg.output,
-    )
+    manim, dead_filter, imports = files | "FilterManimImports" >> FilterManimImports(
+        cfg, crawl, with_imports=cfg.check_scenes)
+    pairs, dead_extract = manim | "ExtractCommentCodePairs" >> ExtractCommentCodePairs(cfg, crawl)
     dead_letters = [dead_search, dead_list, dead_fetch, dead_filter, dead_extract]
     if cfg.check_scenes:
-        scenes, dead_scenes = (files, manim) | "CheckScenes" >> CheckScenes(cfg)
+        scenes, dead_scenes = (imports, manim) | "CheckScenes" >> CheckScenes(cfg, crawl)
         pairs = (pairs, scenes) | "LabelPairs" >> LabelPairs()
         _ = scenes | "WriteSceneVerdicts" >> WriteSceneVerdicts(cfg.output)
         dead_letters.append(dead_scenes)

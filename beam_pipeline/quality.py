@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from beam_pipeline.layout import raw_path
+from beam_pipeline.layout import processed_dir, raw_dir, raw_path
 from beam_pipeline.pairs import looks_like_code, parses, snippet
 from beam_pipeline.redaction import redact_code
 from beam_pipeline.safepath import UnsafePath, check_full_name, check_repo_path
@@ -96,7 +97,7 @@ def quality_report(output_dir: str | Path) -> dict[str, Any]:
     by_source: dict[str, _Tally] = defaultdict(_Tally)
     seen: Counter[tuple[str, str]] = Counter()
     files = bad_files = empty_files = raw_missing = redacted = 0
-    processed = root / "processed"
+    processed = Path(processed_dir(str(root)))
     for json_file in sorted(processed.rglob("*.json")) if processed.is_dir() else []:
         try:
             items = json.loads(json_file.read_text(encoding="utf-8"))
@@ -188,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
     root = Path(args.output_dir)
-    missing = [d for d in ("raw", "processed") if not (root / d).is_dir()]
+    missing = [os.path.basename(d) for d in (raw_dir(str(root)), processed_dir(str(root)))
+               if not os.path.isdir(d)]
     if not root.is_dir() or missing:
         why = "no such folder" if not root.is_dir() else f"no {' and no '.join(m + '/' for m in missing)}"
         print(f"error: {args.output_dir} is not an output folder of the pipeline ({why}); "

@@ -2,6 +2,13 @@
 
 Small, immutable and picklable, so that every runner can move them between
 workers. They carry no Beam types and are shared by the pure modules.
+
+File contents never travel: FetchAndUploadRaw writes each file's bytes to raw/
+once, and from there on a `SourceFile` is a claim check (repository, commit,
+path, blob id, size, how the bytes decode); a step that needs the text reads it
+back from storage (`rawfiles`). Every record pickles as its class and field
+values only (`_Compact`): a runner buffers elements between stages, and field
+names repeated in each of them would be most of their size.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ __all__ = [
     "Pair",
     "PinnedRepo",
     "Repo",
+    "RepoFiles",
     "SceneVerdict",
     "SourceFile",
 ]
@@ -28,8 +36,18 @@ __all__ = [
 UNKNOWN_LICENSE = "unknown"
 
 
+class _Compact:
+    """Pickles as (class, field values), without the field names: about 40 % fewer
+    bytes per buffered element than a dataclass's default pickle."""
+
+    __slots__ = ()
+
+    def __reduce__(self):
+        return (type(self), tuple(getattr(self, f.name) for f in fields(self)))  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True)
-class Repo:
+class Repo(_Compact):
     """One repository found by the search, with what later steps need of it."""
 
     full_name: str  # "owner/name"
@@ -53,7 +71,7 @@ class Repo:
 
 
 @dataclass(frozen=True)
-class FileEntry:
+class FileEntry(_Compact):
     """A `.py` file of a repository tree at a pinned commit."""
 
     path: str
@@ -62,7 +80,7 @@ class FileEntry:
 
 
 @dataclass(frozen=True)
-class PinnedRepo:
+class PinnedRepo(_Compact):
     """A repository pinned at one commit, with the `.py` files to fetch.
 
     ``fetched`` holds the bytes the listing already read from the archive (by
@@ -81,14 +99,23 @@ class PinnedRepo:
 
 
 @dataclass(frozen=True)
-class SourceFile:
-    """The bytes of one `.py` file, already copied to raw/."""
+class SourceFile(_Compact):
+    """One `.py` file stored in raw/: a claim check, never its bytes.
+
+    The bytes are at `layout.raw_path(output, repo.full_name, path)`, checked
+    against ``blob`` when read back (`rawfiles.read_source`). How they decode was
+    found once, when they were stored: ``encoding`` is the codec of their exact
+    text, ``not_text`` why there is none ("binary", "undecodable"), so that no
+    later step decodes by trial or reports the same file twice.
+    """
 
     repo: Repo
     commit: str
     path: str
     blob: str
-    content: bytes = field(repr=False)
+    size: int
+    encoding: str = "utf-8"
+    not_text: str | None = None
 
     @property
     def key(self) -> str:
@@ -96,7 +123,20 @@ class SourceFile:
 
 
 @dataclass(frozen=True)
-class ManimFile:
+class RepoFiles(_Compact):
+    """The `.py` files of one pinned repository, as stored in raw/ (claim checks).
+
+    One element per repository: which files use Manim depends on the repository's
+    other files, so FilterManimImports resolves them together, without a shuffle.
+    """
+
+    repo: Repo
+    commit: str
+    files: tuple[SourceFile, ...]
+
+
+@dataclass(frozen=True)
+class ManimFile(_Compact):
     """A source file that uses Manim, with its dialect."""
 
     source: SourceFile
@@ -105,7 +145,7 @@ class ManimFile:
 
 
 @dataclass(frozen=True)
-class Pair:
+class Pair(_Compact):
     """One training pair: natural-language text and the code it describes."""
 
     input: str
@@ -135,7 +175,7 @@ class Pair:
 
 
 @dataclass(frozen=True)
-class FilePairs:
+class FilePairs(_Compact):
     """All pairs extracted from one Manim file (possibly none)."""
 
     file: ManimFile
@@ -143,7 +183,7 @@ class FilePairs:
 
 
 @dataclass(frozen=True)
-class SceneVerdict:
+class SceneVerdict(_Compact):
     """What running one scene (or documentation example) in the sandbox gave."""
 
     name: str
@@ -156,7 +196,7 @@ class SceneVerdict:
 
 
 @dataclass(frozen=True)
-class FileScenes:
+class FileScenes(_Compact):
     """The scene verdicts of one Manim file."""
 
     repo: str
@@ -165,7 +205,7 @@ class FileScenes:
 
 
 @dataclass(frozen=True)
-class DeadLetter:
+class DeadLetter(_Compact):
     """Something the run skipped, and why. Never silently dropped."""
 
     stage: str  # the transform that gave up on it

@@ -39,10 +39,8 @@ def code_version(explicit: str, modules: Iterable[str], *shapes: type, settings:
     digest = hashlib.sha256()
     digest.update(f"{sys.version_info.major}.{sys.version_info.minor}\0{settings}\0".encode())
     for name in modules:
-        spec = importlib.util.find_spec(name)
-        origin = spec.origin if spec is not None else None
-        if origin:
-            with open(origin, "rb") as f:
+        for path in _module_files(name):  # a package: every module of it
+            with open(path, "rb") as f:
                 digest.update(f.read())
     for shape in shapes:
         digest.update(repr([(f.name, str(f.type)) for f in dataclasses.fields(shape)]).encode())
@@ -176,9 +174,10 @@ def dataset_inputs_digest(rows: Iterable[tuple], settings: Any, skipped: Any) ->
 
 def _dataset_files(output: str) -> dict[str, str]:
     """relative path -> sha256 of every file of <output>/dataset/."""
-    from .storage import join, list_files
+    from .layout import dataset_dir
+    from .storage import list_files
 
-    root = join(output, "dataset")
+    root = dataset_dir(output)
     out: dict[str, str] = {}
     for path in list_files(root):
         data = read_bytes(path)
@@ -190,8 +189,7 @@ def _dataset_files(output: str) -> dict[str, str]:
 def unchanged_dataset(output: str, inputs: str) -> dict | None:
     """The statistics of the dataset in ``output`` if it was built from ``inputs``
     and is intact (every file as written, none added or removed); else None."""
-    from .layout import dataset_state_path
-    from .storage import join
+    from .layout import dataset_state_path, dataset_stats_path
 
     try:
         record = json.loads(read_bytes(dataset_state_path(output)) or b"null")
@@ -199,7 +197,7 @@ def unchanged_dataset(output: str, inputs: str) -> dict | None:
             return None
         if record.get("files") != _dataset_files(output):
             return None
-        stats = json.loads(read_bytes(join(output, "dataset", "stats.json")) or b"null")
+        stats = json.loads(read_bytes(dataset_stats_path(output)) or b"null")
     except (OSError, ValueError):
         return None
     return stats if isinstance(stats, dict) else None

@@ -13,7 +13,7 @@ Why copy + ``dvc add`` rather than ``dvc import-url`` or cloud versioning:
 * **No bucket prerequisites.** Cloud versioning (a ``version_aware`` remote over GCS
   object versioning) needs versioning enabled and no lifecycle deletion on the bucket,
   and does not exist for a local-folder remote, the default and what the tests use.
-* **One code path** for local and ``gs://`` outputs (Beam's ``FileSystems``), and a
+* **One code path** for local and ``gs://`` outputs (`storage`), and a
   clean change test: the workspace mirrors the dataset exactly, so ``dataset.dvc`` is a
   function of the dataset's bytes and "did anything change?" is a git status of that
   one small file. An identical rerun therefore makes no commit and no tag.
@@ -48,9 +48,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import yaml
-from apache_beam.io.filesystem import CompressionTypes
-from apache_beam.io.filesystems import FileSystems
 
+from .storage import copy_atomic, file_sizes, is_remote, same_bytes, write_atomic, write_if_changed
 from .tokens import TOKEN_PATTERN
 
 __all__ = ["REMOTE_NAME", "SnapshotError", "SnapshotResult", "commit_snapshot"]
@@ -163,15 +162,8 @@ class _RepoState:
             if data is None:
                 continue
             path = os.path.join(self.repo, *rel.split("/"))
-            try:
-                with open(path, "rb") as f:
-                    if f.read() == data:
-                        continue
-            except OSError:
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "wb") as f:
-                f.write(data)
-            os.utime(path, ns=self.times[rel])  # git's and DVC's stat caches stay valid
+            if write_if_changed(path, data):
+                os.utime(path, ns=self.times[rel])  # git's and DVC's stat caches stay valid
 
 
 class _Tools:
@@ -292,35 +284,15 @@ def _ensure_repo(tools: _Tools, repo: str, remote_url: str) -> None:
 
 
 def _list_source(root: str) -> dict[str, tuple[str, int]]:
-    """Files under ``root`` (local or any Beam filesystem): relative path -> (path, size)."""
+    """Files under ``root`` (local or any Beam filesystem): relative path -> (path, size).
+    Temporary files of an interrupted dataset build are left out."""
     root = root.rstrip("/")
-    local = FileSystems.get_scheme(root) in (None, "file")
+    local = not is_remote(root)
     found: dict[str, tuple[str, int]] = {}
-    for meta in FileSystems.match([root + "/**"])[0].metadata_list:
-        if meta.path.endswith("/"):
-            continue
-        if local:
-            rel = os.path.relpath(meta.path, root).replace(os.sep, "/")
-        else:
-            rel = meta.path[len(root) + 1 :]
-        if rel.split("/")[-1].startswith(".") and ".tmp-" in rel:
-            continue  # a half-written temp file of an interrupted dataset build
-        found[rel] = (meta.path, meta.size_in_bytes)
+    for path, size in file_sizes(root).items():
+        rel = os.path.relpath(path, root).replace(os.sep, "/") if local else path[len(root) + 1 :]
+        found[rel] = (path, size)
     return found
-
-
-def _same_file(src: str, dst: str) -> bool:
-    chunk = 1 << 20
-    with (
-        FileSystems.open(src, compression_type=CompressionTypes.UNCOMPRESSED) as a,
-        open(dst, "rb") as b,
-    ):
-        while True:
-            x, y = a.read(chunk), b.read(chunk)
-            if x != y:
-                return False
-            if not x:
-                return True
 
 
 def _mirror(source_root: str, target: str, previous: str | None) -> int:
@@ -339,19 +311,13 @@ def _mirror(source_root: str, target: str, previous: str | None) -> int:
         dst = os.path.join(target, *rel.split("/"))
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         old = os.path.join(previous, *rel.split("/")) if previous else None
-        if old and os.path.isfile(old) and os.path.getsize(old) == size and _same_file(src, old):
+        if old and os.path.isfile(old) and os.path.getsize(old) == size and same_bytes(src, old):
             try:
                 os.link(old, dst, follow_symlinks=False)
             except OSError:
                 shutil.copy2(old, dst, follow_symlinks=False)
             continue
-        tmp = f"{dst}.tmp-{uuid.uuid4().hex}"
-        with (
-            FileSystems.open(src, compression_type=CompressionTypes.UNCOMPRESSED) as fin,
-            open(tmp, "wb") as fout,
-        ):
-            shutil.copyfileobj(fin, fout, 1 << 20)
-        os.replace(tmp, dst)
+        copy_atomic(src, dst)
         copied += 1
     return copied
 
@@ -395,11 +361,8 @@ def _message(metadata: Mapping[str, Any], out: Mapping[str, Any], source: str) -
 
 
 def _write_json(path: str, doc: Mapping[str, Any]) -> None:
-    tmp = f"{path}.tmp-{uuid.uuid4().hex}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(doc, f, indent=2, sort_keys=True, ensure_ascii=False, default=str)
-        f.write("\n")
-    os.replace(tmp, path)
+    text = json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+    write_atomic(path, text.encode("utf-8"))
 
 
 _BACKUP_PREFIX = "dataset-before-"  # in .dvc/tmp: the workspace's dataset/ during a snapshot

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "DecodedSource",
+    "decode_as",
     "decode_lossy",
     "decode_source",
     "generate_tokens",
@@ -146,6 +147,17 @@ def decode_source(data: bytes) -> DecodedSource:
     if not isinstance(text, str):  # a bytes-to-bytes codec named in a coding line
         return DecodedSource(None, encoding, "undecodable")
     return DecodedSource(text, encoding, None)
+
+
+def decode_as(data: bytes, encoding: str) -> str | None:
+    """The exact text of ``data`` in the encoding `decode_source` found for these
+    bytes: no detection and no binary scan, so a step that knows the encoding
+    decodes cheaply. None if they do not decode in it (then they are other bytes)."""
+    try:
+        text = codecs.decode(data, encoding)
+    except (UnicodeDecodeError, LookupError, ValueError, TypeError):
+        return None
+    return text if isinstance(text, str) else None
 
 
 def decode_lossy(data: bytes) -> str:

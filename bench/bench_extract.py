@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from beam_pipeline.manim_imports import analyze_file  # noqa: E402
-from beam_pipeline.pairs import _line_is_code, extract_pairs  # noqa: E402
+from beam_pipeline.pairs import extract_pairs  # noqa: E402
+from beam_pipeline.pairs.codelike import line_is_code  # noqa: E402
 from beam_pipeline.sourcetext import decode_source  # noqa: E402
 
 _HEADERS = [
@@ -165,7 +166,7 @@ def _interleaved(
         for text in texts:
             _parse(text)
         t1 = time.perf_counter()
-        _line_is_code.cache_clear()  # a crawl sees each comment line about once
+        line_is_code.cache_clear()  # a crawl sees each comment line about once
         for text in texts:
             extract_pairs(text)
         t2 = time.perf_counter()

@@ -8,7 +8,7 @@ from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.testing.test_pipeline import TestPipeline
 
 from beam_pipeline.config import JobConfig
-from beam_pipeline.records import Repo, SourceFile
+from beam_pipeline.records import Repo, RepoFiles, SourceFile
 
 CORPUS = Path(__file__).resolve().parents[1] / "beam_pipeline" / "sample_corpus"
 
@@ -32,14 +32,31 @@ def corpus_bytes(full_name: str, path: str) -> bytes:
     return (CORPUS / "repos" / full_name / path).read_bytes()
 
 
-def corpus_sources(full_name: str, license: str | None = None) -> list[SourceFile]:
-    """Every .py file of one corpus repository as SourceFile elements (no network)."""
+def corpus_sources(full_name: str, license: str | None = None,
+                   output: str | Path | None = None) -> list[SourceFile]:
+    """Every .py file of one corpus repository as SourceFile claim checks (no network).
+
+    With ``output``, the bytes are stored in its raw/ first, as FetchAndUploadRaw
+    stores them, so that the steps reading them back find them there.
+    """
     from beam_pipeline.github import git_blob_sha
+    from beam_pipeline.layout import raw_path
+    from beam_pipeline.rawfiles import describe
+    from beam_pipeline.storage import write_atomic
 
     root = CORPUS / "repos" / full_name
     repo = Repo(full_name, license=license)
     out = []
     for f in sorted(root.rglob("*.py")):
         data = f.read_bytes()
-        out.append(SourceFile(repo, "c" * 40, f.relative_to(root).as_posix(), git_blob_sha(data), data))
+        path = f.relative_to(root).as_posix()
+        if output is not None:
+            write_atomic(raw_path(str(output), full_name, path), data)
+        out.append(SourceFile(repo, "c" * 40, path, git_blob_sha(data), len(data), *describe(data)))
     return out
+
+
+def corpus_repo_files(full_name: str, output: str | Path, license: str | None = None) -> RepoFiles:
+    """One corpus repository as FetchAndUploadRaw hands it on (bytes stored in raw/)."""
+    return RepoFiles(Repo(full_name, license=license), "c" * 40,
+                     tuple(corpus_sources(full_name, license, output)))

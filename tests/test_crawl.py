@@ -207,8 +207,11 @@ def test_an_oversized_archive_falls_back_to_a_truncated_tree_and_blobs(tmp_path)
         stats = emu.stats()
     assert out.failed == []
     assert set(out.files) == {f.path for f in listing.files}
-    for path, data in out.files.items():
-        assert (tmp_path / "raw" / GALLERY / path).read_bytes() == data
+    blobs = {f.path: f.blob for f in listing.files}
+    for path, stored in out.files.items():  # a claim check of the copy in raw/
+        data = (tmp_path / "raw" / GALLERY / path).read_bytes()
+        assert (stored.path, stored.blob, stored.size) == (path, blobs[path], len(data))
+        assert git_blob_sha(data) == blobs[path] and stored.encoding == "utf-8"
     assert stats["tree"] > 2  # the truncated root, then its subtrees one by one
     assert stats["blob"] == len(listing.files) - len(listing.fetched)
     assert stats["tarball"] == 1  # the failed archive is not asked for again

@@ -7,7 +7,7 @@ import os
 
 import apache_beam as beam
 from apache_beam.testing.util import assert_that, equal_to
-from helpers import corpus_bytes, corpus_sources, job_config, test_pipeline
+from helpers import corpus_bytes, corpus_repo_files, corpus_sources, job_config, test_pipeline
 
 from beam_pipeline.records import (
     DeadLetter,
@@ -77,8 +77,9 @@ def test_list_py_files_pins_lists_and_dead_letters(github, expected, tmp_path):
 
 
 def test_fetch_and_upload_raw_is_byte_exact_and_idempotent(github, expected, tmp_path):
-    """Files the listing did not bring (here: none) come from one archive of the commit."""
-    from beam_pipeline.github import GitHubClient
+    """Files the listing did not bring (here: none) come from one archive of the commit;
+    what goes on is a claim check per file (blob, size, encoding), never the bytes."""
+    from beam_pipeline.github import GitHubClient, git_blob_sha
 
     name = "gridlab/manim-local-imports"
     with GitHubClient(github.url) as client:
@@ -90,10 +91,15 @@ def test_fetch_and_upload_raw_is_byte_exact_and_idempotent(github, expected, tmp
 
     def run() -> None:
         with test_pipeline() as p:
-            files, dead = p | beam.Create([pinned]) | FetchAndUploadRaw(cfg)
-            assert_that(files | beam.Map(lambda f: (f.path, f.content)),
-                        equal_to([(e.path, corpus_bytes(name, e.path)) for e in entries]),
-                        label="contents")
+            repos, dead = p | beam.Create([pinned]) | FetchAndUploadRaw(cfg)
+            files = repos | beam.FlatMap(lambda rf: rf.files)
+            assert_that(files | beam.Map(lambda f: (f.path, f.blob, f.size, f.encoding, f.not_text)),
+                        equal_to([(e.path, git_blob_sha(corpus_bytes(name, e.path)),
+                                   len(corpus_bytes(name, e.path)), "utf-8", None)
+                                  for e in entries]),
+                        label="claim checks")
+            assert_that(repos | beam.Map(lambda rf: (rf.repo.full_name, rf.commit, len(rf.files))),
+                        equal_to([(name, commit, len(entries))]), label="one element per repository")
             assert_that(dead, equal_to([]), label="dead")
 
     before = github.stats()["tarball"]
@@ -107,25 +113,47 @@ def test_fetch_and_upload_raw_is_byte_exact_and_idempotent(github, expected, tmp
     assert {p: os.stat(p).st_mtime_ns for p in (tmp_path / "raw").rglob("*.py")} == mtimes
 
 
-def test_filter_manim_imports_matches_ground_truth(expected):
-    sources, want = [], []
+def test_filter_manim_imports_matches_ground_truth(expected, tmp_path):
+    repos, want = [], []
     for name, repo in expected["repos"].items():
         if repo["status"] != "ok":
             continue
-        sources += corpus_sources(name)
+        repos.append(corpus_repo_files(name, tmp_path))
         want += [(f"{name}/{path}", flavor) for path, flavor in repo["manim"].items()]
+    assert len(want) > 20
+    cfg = job_config("http://127.0.0.1:9", str(tmp_path))
     with test_pipeline() as p:
-        manim, _dead = p | beam.Create(sources) | FilterManimImports()
+        manim, _dead, imports = p | beam.Create(repos) | FilterManimImports(cfg)
         assert_that(manim | beam.Map(lambda m: (m.source.key, m.flavor)), equal_to(want))
+        assert_that(imports, equal_to([]), label="no import facts unless asked")
 
 
-def test_extract_pairs_are_verbatim_and_parse():
+def test_filter_reads_back_from_raw_and_dead_letters_a_lost_copy(tmp_path):
+    """A file whose copy in raw/ is gone or changed is a dead letter, not a crash; the
+    import facts of every file go out per repository when asked (for CheckScenes)."""
+    name = "manimtutor/manim-scene-gallery"
+    rf = corpus_repo_files(name, tmp_path)
+    lost, changed = rf.files[0], rf.files[1]
+    (tmp_path / "raw" / name / lost.path).unlink()
+    (tmp_path / "raw" / name / changed.path).write_bytes(b"import manim\n")
+    cfg = job_config("http://127.0.0.1:9", str(tmp_path))
+    with test_pipeline() as p:
+        manim, dead, imports = p | beam.Create([rf]) | FilterManimImports(cfg, with_imports=True)
+        assert_that(dead | beam.Map(lambda d: (d.reason, d.key)),
+                    equal_to([("raw_missing", lost.key), ("raw_missing", changed.key)]),
+                    label="dead")
+        assert_that(imports | beam.Map(lambda kv: (kv[0], sorted(kv[1]))),
+                    equal_to([((name, "c" * 40), sorted(f.path for f in rf.files[2:]))]),
+                    label="imports")
+
+
+def test_extract_pairs_are_verbatim_and_parse(tmp_path):
     import ast
     import textwrap
 
-    sources = corpus_sources("manimtutor/manim-scene-gallery", license="MIT")
+    sources = corpus_sources("manimtutor/manim-scene-gallery", license="MIT", output=tmp_path)
     files = [ManimFile(s, "manimce") for s in sources if s.path.startswith("gallery/")]
-    by_path = {s.path: s.content.decode() for s in sources}
+    by_path = {s.path: corpus_bytes(s.repo.full_name, s.path).decode() for s in sources}
 
     def check(fp: FilePairs):
         lines = by_path[fp.file.source.path].splitlines(keepends=True)
@@ -138,8 +166,9 @@ def test_extract_pairs_are_verbatim_and_parse():
                 "manimtutor/manim-scene-gallery", "MIT", "manimce", "c" * 40)
         return len(fp.pairs)
 
+    cfg = job_config("http://127.0.0.1:9", str(tmp_path), max_output_lines=60)
     with test_pipeline() as p:
-        out, dead = p | beam.Create(files) | ExtractCommentCodePairs(max_output_lines=60)
+        out, dead = p | beam.Create(files) | ExtractCommentCodePairs(cfg)
         total = out | beam.Map(check) | beam.CombineGlobally(sum)
         assert_that(total, lambda got: _at_least(got, 20), label="pairs")
         assert_that(dead, equal_to([]), label="dead")
@@ -178,28 +207,27 @@ def test_write_json_writes_processed_dataset_and_errors(tmp_path):
 
 
 def test_import_facts_and_pairs_are_cached_by_blob_and_recomputed_when_unreadable(tmp_path):
-    from beam_pipeline.config import (
-        DEFAULT_MAX_INPUT_BYTES,
-        DEFAULT_MAX_OUTPUT_BYTES,
-        DEFAULT_MAX_PAIRS_PER_FILE,
-    )
-    from beam_pipeline.transforms.extract import _ExtractFn
-    from beam_pipeline.transforms.filter import _AnalyzeFn
+    import shutil
 
-    sources = [s for s in corpus_sources("manimtutor/manim-scene-gallery") if s.path.startswith("gallery/")]
-    analyze = _AnalyzeFn(str(tmp_path))
-    extract = _ExtractFn(60, DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_OUTPUT_BYTES,
-                         DEFAULT_MAX_PAIRS_PER_FILE, str(tmp_path))
+    from beam_pipeline.records import RepoFiles
+    from beam_pipeline.transforms._common import crawl_resources
+    from beam_pipeline.transforms.extract import _ExtractFn
+    from beam_pipeline.transforms.filter import _FilterFn
+
+    rf = corpus_repo_files("manimtutor/manim-scene-gallery", tmp_path)
+    sources = [s for s in rf.files if s.path.startswith("gallery/")]
+    rf = RepoFiles(rf.repo, rf.commit, tuple(sources))
+    cfg = job_config("http://127.0.0.1:9", str(tmp_path))
+    shared = crawl_resources()
+    analyze, extract = _FilterFn(cfg, shared, False), _ExtractFn(cfg, shared)
     analyze.setup()
     extract.setup()
 
     def once() -> list:
-        out = []
         analyze.start_bundle()
         extract.start_bundle()
-        for s in sources:
-            out += list(analyze.process(s))
-            out += list(extract.process(ManimFile(s, "manimce")))
+        out = list(analyze.process(rf))
+        out += [fp for s in sources for fp in extract.process(ManimFile(s, "manimce"))]
         analyze.finish_bundle()
         extract.finish_bundle()
         return out
@@ -209,8 +237,11 @@ def test_import_facts_and_pairs_are_cached_by_blob_and_recomputed_when_unreadabl
     assert (analyze._cache.misses, extract._cache.misses) == (len(sources), len(sources))
     entries = sorted((tmp_path / "state" / "cache").rglob("*.json"))
     assert len(entries) == 2 * len(sources)
-    assert once() == first
+    raw = tmp_path / "raw"
+    shutil.move(raw, tmp_path / "raw-away")
+    assert once() == first  # cache hits: the bytes are not read at all
     assert (analyze._cache.hits, extract._cache.hits) == (len(sources), len(sources))
+    shutil.move(tmp_path / "raw-away", raw)
     stored = {e: e.read_bytes() for e in entries}
     for i, entry in enumerate(entries):  # damaged entries are recomputed, never trusted
         entry.write_bytes(b"\x00" if i % 2 else b'{"pairs": [{"input": 1}], "path": 5}')

@@ -76,6 +76,13 @@ def crawl_resources() -> Shared:
     return Shared()
 
 
+def acquire_crawl_resources(shared: Shared, threads: int) -> CrawlResources:
+    """This worker process's CrawlResources (in a DoFn's setup)."""
+    # The handle is new for every pipeline, so a new pipeline in the same process
+    # starts from fresh resources.
+    return shared.acquire(lambda: CrawlResources(threads), tag=("crawl", threads))
+
+
 class GitHubDoFn(beam.DoFn):
     """A DoFn talking to GitHub: clients created in setup, closed in teardown.
 
@@ -99,11 +106,7 @@ class GitHubDoFn(beam.DoFn):
         self._clients: list = []
         self._clients_lock = threading.Lock()
         self._last: dict[str, int] = {}
-        threads = self.cfg.crawl_threads
-        # The tag makes a new pipeline in the same process start from fresh resources.
-        self._resources: CrawlResources = self._shared.acquire(
-            lambda: CrawlResources(threads), tag=("crawl", threads)
-        )
+        self._resources = acquire_crawl_resources(self._shared, self.cfg.crawl_threads)
 
     @property
     def client(self):

@@ -1,9 +1,10 @@
 """CheckScenes: run every scene of the Manim files in the sandbox; LabelPairs: put the verdicts on the pairs.
 
 Which classes are scenes, and which files a scene file needs, depends on the
-whole repository (base classes in `common.py`, constants in `config.py`). As in
-FilterManimImports, only small facts meet per repository: the import facts of
-every file and the classes and examples of every Manim file, never contents.
+whole repository (base classes in `common.py`, constants in `config.py`). Only
+small facts meet per repository: the import facts of every file (from
+FilterManimImports, not computed again) and the classes and examples of every
+Manim file (its text read back from raw/), never contents.
 Each planned file then travels as a small task (paths and blobs); the runner
 reads the bytes it needs from raw/ (checked against their blobs), so contents
 cross no shuffle. Tasks are spread over the workers and run on a pool of
@@ -18,41 +19,49 @@ import apache_beam as beam
 
 from .. import metrics
 from ..config import JobConfig
-from ..records import FilePairs, FileScenes, ManimFile, SceneVerdict, SourceFile
-from ._common import DEAD, dead_letter
+from ..records import FilePairs, FileScenes, ManimFile, SceneVerdict
+from ._common import DEAD, acquire_crawl_resources, crawl_resources, dead_letter
 
 __all__ = ["CheckScenes", "LabelPairs", "WriteSceneVerdicts"]
 _STAGE = "CheckScenes"
 _WARNED_NO_SANDBOX = False
 
 
-class _ImportFactsFn(beam.DoFn):
-    def process(self, f: SourceFile):
-        from ..manim_imports import analyze_file
-
-        try:
-            facts = analyze_file(f.path, f.content)
-        except Exception:  # noqa: BLE001 - FilterManimImports reports such a file
-            return
-        yield (f.repo.full_name, f.commit), ("import", f.path, f.blob, facts)
-
-
 class _SceneFactsFn(beam.DoFn):
+    def __init__(self, cfg: JobConfig, shared):
+        self.cfg = cfg
+        self._shared = shared
+
+    def setup(self) -> None:
+        self._blobs = acquire_crawl_resources(self._shared, self.cfg.crawl_threads).blobs
+
     def process(self, mf: ManimFile):
+        from ..rawfiles import RawMissing, read_source, source_text
         from ..scenes.discovery import scan_text
-        from ..sourcetext import decode_source
 
         src = mf.source
-        decoded = decode_source(src.content)
-        if decoded.text is None or ("class" not in decoded.text and "manim::" not in decoded.text):
+        if src.not_text is not None:
             return
         try:
-            facts = scan_text(src.path, decoded.text)
+            text = source_text(src, read_source(self.cfg.output, src, self._blobs))
+        except RawMissing as e:
+            yield dead_letter(_STAGE, "raw_missing", src.key, e)
+            return
+        if text is None or ("class" not in text and "manim::" not in text):
+            return
+        try:
+            facts = scan_text(src.path, text)
         except Exception as e:  # noqa: BLE001 - pathological nesting and the like
             yield dead_letter(_STAGE, "scene_scan_error", src.key, f"{type(e).__name__}: {e}")
             return
         if facts.classes or facts.examples:
             yield (src.repo.full_name, src.commit), ("scene", src.path, mf.flavor, mf.role, facts)
+
+
+def _imports_rows(item):
+    """FilterManimImports' facts of one repository, as rows for _plan."""
+    key, imports = item
+    yield key, ("imports", imports)
 
 
 def _plan(item):
@@ -70,9 +79,9 @@ def _plan(item):
     (repo, commit), rows = item
     imports, blobs, scene_facts, flavors, roles = {}, {}, {}, {}, {}
     for row in rows:
-        if row[0] == "import":
-            _, path, blob, facts = row
-            imports[path], blobs[path] = facts, blob
+        if row[0] == "imports":
+            for path, (blob, facts) in row[1].items():
+                imports[path], blobs[path] = facts, blob
         else:
             _, path, flavor, role, facts = row
             scene_facts[path], flavors[path], roles[path] = facts, flavor, role
@@ -170,17 +179,20 @@ class _CheckFn(beam.DoFn):
 
 
 class CheckScenes(beam.PTransform):
-    """(all SourceFiles, ManimFiles) -> FileScenes per Manim file with scenes; plus dead letters."""
+    """(import facts per repository, ManimFiles) -> FileScenes per Manim file with
+    scenes; plus dead letters. The import facts are FilterManimImports' third output
+    (``with_imports=True``); ``shared``: the crawl's handle, as there."""
 
-    def __init__(self, cfg: JobConfig):
+    def __init__(self, cfg: JobConfig, shared=None):
         super().__init__()
         self.cfg = cfg
+        self.shared = shared if shared is not None else crawl_resources()
 
     def expand(self, inputs):
-        files, manim = inputs
-        import_facts = files | "ImportFacts" >> beam.ParDo(_ImportFactsFn())
-        scanned = manim | "SceneFacts" >> beam.ParDo(_SceneFactsFn()).with_outputs(
-            DEAD, main="facts")
+        imports, manim = inputs
+        import_facts = imports | "ImportFacts" >> beam.FlatMap(_imports_rows)
+        scanned = manim | "SceneFacts" >> beam.ParDo(
+            _SceneFactsFn(self.cfg, self.shared)).with_outputs(DEAD, main="facts")
         workers = self.cfg.scene_workers or 2
         size = max(1, workers) * 2
         checked = (
@@ -232,7 +244,8 @@ class LabelPairs(beam.PTransform):
 def _write_verdicts(all_scenes: list, output: str) -> int:
     import json
 
-    from ..storage import join, write_if_changed
+    from ..layout import scenes_path
+    from ..storage import write_if_changed
 
     rows = []
     for fs in all_scenes:
@@ -242,7 +255,7 @@ def _write_verdicts(all_scenes: list, output: str) -> int:
                          "status": v.status, "detail": v.detail, "engine": v.engine})
     rows.sort(key=lambda r: (r["repo"], r["path"], r["start_line"], r["scene"]))
     body = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows)
-    write_if_changed(join(output, "run", "scenes.jsonl"), body.encode("utf-8"))
+    write_if_changed(scenes_path(output), body.encode("utf-8"))
     return len(rows)
 
 

@@ -13,10 +13,10 @@ rails, in this order:
    the smallest hash of ``(kind, input, output)``: a spread over the whole file, the
    same on every rerun, and unmoved by edits elsewhere in the file.
 
-All of that depends on the file's bytes, the settings and this code only, so with
-``cache_root`` it is cached per file by blob (see resultcache.py): an unchanged
-file is not extracted again. What depends on the repository (its metadata, the
-file's flavour and role) is applied on every run.
+All of that depends on the file's bytes, the settings and this code only, so it
+is cached per file by blob (see resultcache.py): an unchanged file is neither
+read from raw/ nor extracted again. What depends on the repository (its
+metadata, the file's flavour and role) is applied on every run.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from collections import Counter
 import apache_beam as beam
 
 from .. import metrics
-from ..config import DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_PAIRS_PER_FILE
-from ..records import UNKNOWN_LICENSE, FilePairs, ManimFile, Pair
+from ..config import JobConfig
+from ..records import UNKNOWN_LICENSE, FilePairs, ManimFile, Pair, SourceFile
 from ..sources import USER
-from ._common import DEAD, dead_letter
+from ._common import DEAD, acquire_crawl_resources, crawl_resources, dead_letter
 
 __all__ = ["ExtractCommentCodePairs", "guard_pairs"]
 _STAGE = "ExtractCommentCodePairs"
@@ -90,33 +90,28 @@ def guard_pairs(text: str, raw_pairs: list, *, max_input_bytes: int, max_output_
 
 
 class _ExtractFn(beam.DoFn):
-    def __init__(self, max_output_lines: int, max_input_bytes: int, max_output_bytes: int,
-                 max_pairs_per_file: int, cache_root: str | None = None):
-        self.max_output_lines = max_output_lines
-        self.max_input_bytes = max_input_bytes
-        self.max_output_bytes = max_output_bytes
-        self.max_pairs_per_file = max_pairs_per_file
-        self.cache_root = cache_root
+    def __init__(self, cfg: JobConfig, shared):
+        self.cfg = cfg
+        self._shared = shared
 
     def setup(self) -> None:
-        self._cache = None
-        if self.cache_root:
-            from ..pairs import EXTRACTOR_VERSION, RawPair
-            from ..resultcache import ResultCache, code_version
+        from ..pairs import EXTRACTOR_VERSION, RawPair
+        from ..resultcache import ResultCache, code_version
 
-            modules = ("beam_pipeline.pairs", "beam_pipeline.informative",
-                       "beam_pipeline.sourcetext", "beam_pipeline.redaction", __name__)
-            settings = (f"lines{self.max_output_lines}-in{self.max_input_bytes}"
-                        f"-out{self.max_output_bytes}-cap{self.max_pairs_per_file}")
-            version = code_version(EXTRACTOR_VERSION, modules, RawPair, settings=settings)
-            self._cache = ResultCache(self.cache_root, "pairs", version)
+        cfg = self.cfg
+        modules = ("beam_pipeline.pairs", "beam_pipeline.informative",
+                   "beam_pipeline.sourcetext", "beam_pipeline.redaction", __name__)
+        settings = (f"lines{cfg.max_output_lines}-in{cfg.max_input_bytes}"
+                    f"-out{cfg.max_output_bytes}-cap{cfg.max_pairs_per_file}")
+        version = code_version(EXTRACTOR_VERSION, modules, RawPair, settings=settings)
+        self._cache = ResultCache(cfg.output, "pairs", version)
+        self._blobs = acquire_crawl_resources(self._shared, cfg.crawl_threads).blobs
 
     def start_bundle(self) -> None:
         self._cache_counts: Counter[str] = Counter()
 
     def finish_bundle(self) -> None:
-        if self._cache is not None:
-            self._cache.flush()  # the bundle's results are stored once it is done
+        self._cache.flush()  # the bundle's results are stored once it is done
         for what, n in self._cache_counts.items():  # counted once per bundle: cheaper
             metrics.count(f"cache.pairs.{what}", n)
 
@@ -124,24 +119,19 @@ class _ExtractFn(beam.DoFn):
         if getattr(self, "_cache", None) is not None:
             self._cache.close()
 
-    def _extract(self, content: bytes) -> dict:
+    def _extract(self, text: str) -> dict:
         """What one file gives, as JSON-ready data (what the cache stores)."""
         from ..pairs import extract_pairs_with_stats
         from ..resultcache import fields_of
-        from ..sourcetext import decode_source
 
-        decoded = decode_source(content)
-        if decoded.text is None:
-            return {"not_text": True}
+        cfg = self.cfg
         try:
-            raw_pairs, stats = extract_pairs_with_stats(
-                decoded.text, max_output_lines=self.max_output_lines
-            )
+            raw_pairs, stats = extract_pairs_with_stats(text, max_output_lines=cfg.max_output_lines)
             kept, skipped, redacted, redacted_pairs = guard_pairs(
-                decoded.text, raw_pairs,
-                max_input_bytes=self.max_input_bytes,
-                max_output_bytes=self.max_output_bytes,
-                max_pairs_per_file=self.max_pairs_per_file,
+                text, raw_pairs,
+                max_input_bytes=cfg.max_input_bytes,
+                max_output_bytes=cfg.max_output_bytes,
+                max_pairs_per_file=cfg.max_pairs_per_file,
             )  # fmt: skip
         except Exception as e:  # noqa: BLE001 - e.g. pathological nesting
             return {"error": f"{type(e).__name__}: {e}"}
@@ -149,11 +139,15 @@ class _ExtractFn(beam.DoFn):
                 "skipped": dict(skipped), "redacted": dict(redacted),
                 "redacted_pairs": redacted_pairs}
 
-    def _outcome(self, src) -> tuple[dict, list]:
-        """The file's outcome and its kept pairs, from the cache when it holds them."""
+    def _outcome(self, src: SourceFile) -> tuple[dict, list]:
+        """The file's outcome and its kept pairs: from the cache when it holds them
+        (the bytes are not needed then), else extracted from the text in raw/."""
         from ..pairs import RawPair
+        from ..rawfiles import read_source, source_text
 
-        cached = self._cache.get(src.blob) if self._cache is not None else None
+        if src.not_text is not None:  # FilterManimImports has recorded it: once is enough
+            return {"not_text": True}, []
+        cached = self._cache.get(src.blob)
         if isinstance(cached, dict):
             try:
                 kept = [RawPair(**d) for d in cached.get("pairs", ())]
@@ -161,19 +155,24 @@ class _ExtractFn(beam.DoFn):
                 return cached, kept
             except TypeError:  # written by other code: extract again
                 pass
-        outcome = self._extract(src.content)
-        if self._cache is not None:
-            self._cache_counts["misses"] += 1
-            self._cache.put(src.blob, outcome)
+        text = source_text(src, read_source(self.cfg.output, src, self._blobs))
+        outcome = self._extract(text) if text is not None else {"error": "the text does not decode"}
+        self._cache_counts["misses"] += 1
+        self._cache.put(src.blob, outcome)
         return outcome, [RawPair(**d) for d in outcome.get("pairs", ())]
 
     def process(self, mf: ManimFile):
         from ..pairs import FILE_FAILURES
+        from ..rawfiles import RawMissing
 
         src = mf.source
-        outcome, kept = self._outcome(src)
+        try:
+            outcome, kept = self._outcome(src)
+        except RawMissing as e:
+            yield dead_letter(_STAGE, "raw_missing", src.key, e)
+            yield FilePairs(mf, ())
+            return
         if outcome.get("not_text"):
-            # FilterManimImports has recorded it (binary or undecodable): once is enough.
             yield FilePairs(mf, ())
             return
         if "error" in outcome:
@@ -223,24 +222,18 @@ class _ExtractFn(beam.DoFn):
 class ExtractCommentCodePairs(beam.PTransform):
     """ManimFile -> FilePairs (all pairs of one file, possibly none); plus dead letters.
 
-    With ``cache_root`` (the output folder), each file's pairs are cached by blob
-    there, so an unchanged file is not extracted again.
+    Each file's pairs are cached by blob in the output (``state/cache/pairs/``), so an
+    unchanged file is neither read nor extracted again. ``shared``: the crawl's
+    handle (`crawl_resources`), so that bytes still in this process's blob cache
+    are not read back from raw/.
     """
 
-    def __init__(self, max_output_lines: int = 60, *,
-                 max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES,
-                 max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES,
-                 max_pairs_per_file: int = DEFAULT_MAX_PAIRS_PER_FILE,
-                 cache_root: str | None = None):
+    def __init__(self, cfg: JobConfig, shared=None):
         super().__init__()
-        self.max_output_lines = max_output_lines
-        self.max_input_bytes = max_input_bytes
-        self.max_output_bytes = max_output_bytes
-        self.max_pairs_per_file = max_pairs_per_file
-        self.cache_root = cache_root
+        self.cfg = cfg
+        self.shared = shared if shared is not None else crawl_resources()
 
     def expand(self, manim_files):
-        fn = _ExtractFn(self.max_output_lines, self.max_input_bytes, self.max_output_bytes,
-                        self.max_pairs_per_file, self.cache_root)
+        fn = _ExtractFn(self.cfg, self.shared)
         out = manim_files | "Extract" >> beam.ParDo(fn).with_outputs(DEAD, main="pairs")
         return out.pairs, out[DEAD]

@@ -4,7 +4,12 @@ Most files arrive with their listing: the archive ListPyFiles read already
 holds them. The rest come from raw/ (reruns), the process's blob cache
 (vendored copies, forks) or, as `crawl.plan_fetch` decides, one archive of the
 commit or the blob API. Every byte is checked against its git blob id before
-it is written or passed on. See `crawl.fetch_files`.
+it is written. See `crawl.fetch_files`.
+
+What goes on is one element per repository holding a claim check per file
+(`records.SourceFile`: where the bytes are, their blob id, size and encoding),
+never the bytes: the later steps read them back from raw/ when they need them
+(`rawfiles`).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import apache_beam as beam
 
 from .. import metrics
 from ..crawl import fetch_files
-from ..records import PinnedRepo, SourceFile
+from ..records import PinnedRepo, RepoFiles
 from ._common import DEAD, ConcurrentGitHubDoFn, crawl_resources, dead_letter
 from .list_files import report_cost
 
@@ -47,14 +52,13 @@ class _FetchFn(ConcurrentGitHubDoFn):
             metrics.count(name, n)
         for reason, key, detail in outcome.failed:
             yield dead_letter(_STAGE, reason, key, detail)
-        for entry in pinned.files:
-            data = outcome.files.get(entry.path)
-            if data is not None:
-                yield SourceFile(repo, pinned.commit, entry.path, entry.blob, data)
+        stored = tuple(outcome.files[e.path] for e in pinned.files if e.path in outcome.files)
+        if stored:
+            yield RepoFiles(repo, pinned.commit, stored)
 
 
 class FetchAndUploadRaw(beam.PTransform):
-    """PinnedRepo -> SourceFile per `.py` file, each copied to raw/; plus dead letters."""
+    """PinnedRepo -> RepoFiles (claim checks of its `.py` files, copied to raw/); plus dead letters."""
 
     def __init__(self, cfg, shared=None):
         super().__init__()
@@ -63,9 +67,8 @@ class FetchAndUploadRaw(beam.PTransform):
 
     def expand(self, pinned):
         # No shuffle after this step: the import analysis of a repository's files
-        # runs while the crawl threads wait on the network for the next ones, and
-        # file contents do not travel through a shuffle here (repositories were
-        # spread over workers after the search already).
+        # runs while the crawl threads wait on the network for the next ones
+        # (repositories were spread over workers after the search already).
         fetched = pinned | "Fetch" >> beam.ParDo(_FetchFn(self.cfg, self.shared)).with_outputs(
             DEAD, main="files"
         )

@@ -1,10 +1,11 @@
 """FilterManimImports: keep the files that use Manim, directly or through the repository.
 
 Whether a file uses Manim depends on the other files of its repository (a
-scene may import `manim_imports_ext`, which imports `manimlib`). So each file
-is analysed on its own (in parallel), the small import facts are grouped per
-repository to resolve the import graph, and the verdicts are joined back to the
-files by (repository, path): file contents never need to meet in one place.
+scene may import `manim_imports_ext`, which imports `manimlib`). FetchAndUploadRaw
+hands over each repository's files together (claim checks, not bytes), so the
+import facts of every file (cached by blob), the resolution of the repository's
+import graph and the roles of its files are worked out in one place, with no
+shuffle: only the Manim files go on, as references still.
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ from __future__ import annotations
 from collections import Counter
 
 import apache_beam as beam
+from apache_beam import pvalue
 
 from .. import metrics
-from ..records import ManimFile, SourceFile
-from ._common import DEAD, dead_letter
+from ..config import JobConfig
+from ..records import ManimFile, RepoFiles, SourceFile
+from ._common import DEAD, acquire_crawl_resources, crawl_resources, dead_letter
 
-__all__ = ["FilterManimImports"]
+__all__ = ["IMPORTS", "FilterManimImports"]
 _STAGE = "FilterManimImports"
+IMPORTS = "imports"  # the tag of the per-repository import facts (for CheckScenes)
 # Why bytes are not source text, as dead-letter details (stable across runs).
 _NOT_TEXT = {
     "binary": "binary content, not source text",
@@ -26,34 +30,34 @@ _NOT_TEXT = {
 }
 
 
-class _AnalyzeFn(beam.DoFn):
-    """Import facts per file; the one place that dead-letters bytes that are not text
-    (the extraction step meets the same files and stays silent about them).
+class _FilterFn(beam.DoFn):
+    """Per repository: the import facts of each file, then the Manim files and their roles.
 
-    With ``cache_root``, what a file gives (its facts, and why it is not text if
-    it is not) is cached there by (blob, path): a file met again is not analysed
-    again (see resultcache.py).
+    The one place that dead-letters bytes that are not text (FetchAndUploadRaw
+    found why, once; the later steps stay silent about such files). Each file's
+    facts are cached by (blob, path) in the output: a file met again is neither
+    read nor analysed again (see resultcache.py).
     """
 
-    def __init__(self, cache_root: str | None = None):
-        self.cache_root = cache_root
+    def __init__(self, cfg: JobConfig, shared, with_imports: bool):
+        self.cfg = cfg
+        self._shared = shared
+        self.with_imports = with_imports
 
     def setup(self) -> None:
-        self._cache = None
-        if self.cache_root:
-            from ..manim_imports import ANALYSIS_VERSION, ImportFacts
-            from ..resultcache import ResultCache, code_version
+        from ..manim_imports import ANALYSIS_VERSION, ImportFacts
+        from ..resultcache import ResultCache, code_version
 
-            modules = ("beam_pipeline.manim_imports", "beam_pipeline.sourcetext")
-            version = code_version(ANALYSIS_VERSION, modules, ImportFacts)
-            self._cache = ResultCache(self.cache_root, "analysis", version)
+        modules = ("beam_pipeline.manim_imports", "beam_pipeline.sourcetext")
+        version = code_version(ANALYSIS_VERSION, modules, ImportFacts)
+        self._cache = ResultCache(self.cfg.output, "analysis", version)
+        self._blobs = acquire_crawl_resources(self._shared, self.cfg.crawl_threads).blobs
 
     def start_bundle(self) -> None:
         self._cache_counts: Counter[str] = Counter()
 
     def finish_bundle(self) -> None:
-        if self._cache is not None:
-            self._cache.flush()  # the bundle's results are stored once it is done
+        self._cache.flush()  # the bundle's results are stored once it is done
         for what, n in self._cache_counts.items():  # counted once per bundle: cheaper
             metrics.count(f"cache.analysis.{what}", n)
 
@@ -62,93 +66,87 @@ class _AnalyzeFn(beam.DoFn):
             self._cache.close()
 
     def _analyze(self, f: SourceFile):
-        """(import facts, why the bytes are not text or None), from the cache if there."""
+        """The file's import facts, from the cache when it holds them, else from raw/."""
         from ..manim_imports import ImportFacts, analyze_file
+        from ..rawfiles import read_source, source_text
         from ..resultcache import fields_of, file_key
-        from ..sourcetext import decode_source
+        from ..sourcetext import DecodedSource
 
         key = file_key(f.blob, f.path)
-        cached = self._cache.get(key) if self._cache is not None else None
+        cached = self._cache.get(key)
         if isinstance(cached, dict):
             try:
                 facts = ImportFacts(**{k: tuple(v) if isinstance(v, list) else v
                                        for k, v in cached["facts"].items()})
                 self._cache_counts["hits"] += 1
-                return facts, cached.get("not_text")
+                return facts
             except (KeyError, TypeError, AttributeError):  # written by other code: recompute
                 pass
-        facts = analyze_file(f.path, f.content)
-        not_text = decode_source(f.content).reason
-        if self._cache is not None:
-            self._cache_counts["misses"] += 1
-            self._cache.put(key, {"facts": fields_of(facts), "not_text": not_text})
-        return facts, not_text
+        data = b"" if f.not_text == "binary" else read_source(self.cfg.output, f, self._blobs)
+        decoded = DecodedSource(source_text(f, data), f.encoding, f.not_text)
+        facts = analyze_file(f.path, data, decoded)
+        self._cache_counts["misses"] += 1
+        self._cache.put(key, {"facts": fields_of(facts), "not_text": f.not_text})
+        return facts
 
-    def process(self, f: SourceFile):
-        try:
-            facts, reason = self._analyze(f)
-        except Exception as e:  # noqa: BLE001 - a pathological file must not stop the run
-            yield dead_letter(_STAGE, "analysis_error", f.key, f"{type(e).__name__}: {e}")
-            return
-        if facts.parse_mode != "ast":
-            metrics.count(f"import_fallback.{facts.reason or 'unknown'}")
-        if reason is not None:
-            yield dead_letter(_STAGE, reason, f.key, _NOT_TEXT.get(reason, reason))
-        yield ((f.repo.full_name, f.commit), (f.path, facts))
+    def process(self, rf: RepoFiles):
+        from ..manim_imports import resolve_repository
+        from ..rawfiles import RawMissing
+        from ..sources import classify_sources
 
-
-def _resolve(item):
-    from ..manim_imports import resolve_repository
-    from ..sources import classify_sources
-
-    (full_name, _commit), pairs = item
-    facts = dict(pairs)
-    verdicts = resolve_repository(facts)
-    roles = classify_sources(facts, full_name)
-    for path, flavor in verdicts.items():
-        yield (full_name, path), (flavor, roles[path])
-
-
-class _JoinFn(beam.DoFn):
-    def process(self, item):
-        _key, grouped = item
-        verdicts = [v for v in grouped["verdict"] if v[0]]
-        for f in grouped["file"]:
-            if verdicts:
-                flavor, role = verdicts[0]
-                metrics.count("files_manim")
-                metrics.count(f"files_manim.{flavor}")
-                metrics.count(f"files_source.{role}")
-                yield ManimFile(f, flavor, role)
+        facts, files = {}, {}
+        for f in rf.files:
+            try:
+                facts[f.path] = self._analyze(f)
+            except RawMissing as e:
+                yield dead_letter(_STAGE, "raw_missing", f.key, e)
+            except Exception as e:  # noqa: BLE001 - a pathological file must not stop the run
+                yield dead_letter(_STAGE, "analysis_error", f.key, f"{type(e).__name__}: {e}")
             else:
+                files[f.path] = f
+                if facts[f.path].parse_mode != "ast":
+                    metrics.count(f"import_fallback.{facts[f.path].reason or 'unknown'}")
+                if f.not_text is not None:
+                    yield dead_letter(_STAGE, f.not_text, f.key, _NOT_TEXT.get(f.not_text, f.not_text))
+        if len(files) < len(rf.files):  # not analysed: not kept
+            metrics.count("files_not_manim", len(rf.files) - len(files))
+        if not facts:
+            return
+        verdicts = resolve_repository(facts)
+        roles = classify_sources(facts, rf.repo.full_name)
+        for path, f in files.items():
+            flavor = verdicts.get(path)
+            if not flavor:
                 metrics.count("files_not_manim")
+                continue
+            role = roles[path]
+            metrics.count("files_manim")
+            metrics.count(f"files_manim.{flavor}")
+            metrics.count(f"files_source.{role}")
+            yield ManimFile(f, flavor, role)
+        if self.with_imports:
+            imports = {path: (f.blob, facts[path]) for path, f in files.items()}
+            yield pvalue.TaggedOutput(IMPORTS, ((rf.repo.full_name, rf.commit), imports))
 
 
 class FilterManimImports(beam.PTransform):
-    """SourceFile -> ManimFile (with flavor) for files that use Manim; plus dead letters.
+    """RepoFiles -> ManimFile (with flavor and role) per file that uses Manim; plus dead
+    letters, and the import facts per repository.
 
-    With ``cache_root`` (the output folder), each file's import facts are cached
-    by blob there, so a file met again is not analysed again; each repository's
-    resolution (which files are Manim, their roles) still runs over all its files.
+    The third output holds, with ``with_imports`` (else nothing), ``((repo, commit),
+    {path: (blob, import facts)})`` of every file: what CheckScenes plans with.
+    ``shared``: the crawl's handle (`crawl_resources`), so that bytes still in this
+    process's blob cache are not read back from raw/.
     """
 
-    def __init__(self, cache_root: str | None = None):
+    def __init__(self, cfg: JobConfig, shared=None, *, with_imports: bool = False):
         super().__init__()
-        self.cache_root = cache_root
+        self.cfg = cfg
+        self.shared = shared if shared is not None else crawl_resources()
+        self.with_imports = with_imports
 
-    def expand(self, files):
-        analyzed = files | "Analyze" >> beam.ParDo(_AnalyzeFn(self.cache_root)).with_outputs(
-            DEAD, main="facts"
-        )
-        verdicts = (
-            analyzed.facts
-            | "ByRepository" >> beam.GroupByKey()
-            | "Resolve" >> beam.FlatMap(_resolve)
-        )
-        keyed = files | "ByFile" >> beam.Map(lambda f: ((f.repo.full_name, f.path), f))
-        manim = (
-            {"file": keyed, "verdict": verdicts}
-            | "Join" >> beam.CoGroupByKey()
-            | "Keep" >> beam.ParDo(_JoinFn())
-        )
-        return manim, analyzed[DEAD]
+    def expand(self, repo_files):
+        out = repo_files | "Resolve" >> beam.ParDo(
+            _FilterFn(self.cfg, self.shared, self.with_imports)
+        ).with_outputs(DEAD, IMPORTS, main="manim")
+        return out.manim, out[DEAD], out[IMPORTS]

@@ -244,7 +244,9 @@ class Pacer:
     ``try_reserve`` books one point in the sliding window (or says how long to
     wait for room); ``slot`` holds one of the concurrent-request places for the
     duration of a request and books its server time (GitHub suggests estimating
-    it by the response time) when the request is answered.
+    it by the response time) when the request is answered. Requests under way
+    have not booked theirs yet, but GitHub is already counting it: each is
+    reckoned at the typical duration of recent requests until it ends.
     """
 
     def __init__(self, limits: SecondaryLimits) -> None:
@@ -256,6 +258,7 @@ class Pacer:
         self._slots = threading.BoundedSemaphore(limits.max_concurrent) if limits.max_concurrent else None
         self.max_in_flight = 0
         self._in_flight = 0
+        self._typical_s = 0.0  # moving average of request durations
 
     def _expire(self, now: float) -> None:
         keep = self.limits.window_s + self.limits.margin_s
@@ -273,8 +276,14 @@ class Pacer:
             wait = 0.0
             if lim.points_per_window and len(self._points) >= lim.points_per_window:
                 wait = self._points[len(self._points) - lim.points_per_window] + keep - now
-            if lim.server_s_per_window and self._server_total >= lim.server_s_per_window:
-                wait = max(wait, self._server_frees_at(lim.server_s_per_window) + keep - now)
+            if lim.server_s_per_window:
+                pending = self._in_flight * self._typical_s
+                if self._server_total + pending >= lim.server_s_per_window:
+                    if self._server_total >= lim.server_s_per_window - pending and self._server:
+                        frees = self._server_frees_at(lim.server_s_per_window - pending) + keep - now
+                    else:  # only requests under way: room comes as they end
+                        frees = self._typical_s
+                    wait = max(wait, frees)
             if wait > 0:
                 return max(wait, 0.001)
             self._points.append(now)
@@ -316,6 +325,10 @@ class Pacer:
                     seconds = max(0.0, ended - started)
                     self._server.append((ended, seconds))
                     self._server_total += seconds
+                    if self._typical_s == 0.0:
+                        self._typical_s = seconds
+                    else:
+                        self._typical_s += 0.2 * (seconds - self._typical_s)
             if self._slots is not None:
                 self._slots.release()
 

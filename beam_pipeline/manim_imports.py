@@ -423,21 +423,15 @@ def _library_flavor(path: str, packages: set[str]) -> int:
     return bits
 
 
-def resolve_repository(facts: Mapping[str, ImportFacts]) -> dict[str, str | None]:
-    """Flavour of every file of one repository, through the repository's own modules.
+def module_index(paths: Iterable[str]) -> tuple[dict[str, str], set[str]]:
+    """The modules of one repository's files and its package folders.
 
-    An absolute import is looked up in the importing file's folder, then its parent
-    folders up to the repository root (scripts run from their folder; packages
-    import from the root), nearest first; relative imports are already resolved
-    against the root. Flavours flow from imported to importing file until nothing
-    changes; each file changes at most twice, so this is linear in the imports.
+    Modules are keyed by their path without ".py" (a/b/c; a/b for a/b/__init__.py,
+    "" for a root __init__.py).
     """
-    by_path = {_normalize_path(p): f for p, f in facts.items()}
-    original = {_normalize_path(p): p for p in facts}
-    # module path without ".py" (a/b/c, or a/b for a/b/__init__.py) -> file path
     modules: dict[str, str] = {}
     packages: set[str] = set()
-    for path in by_path:
+    for path in paths:
         if not path.endswith(".py"):
             continue
         stem = path[:-3]
@@ -447,30 +441,53 @@ def resolve_repository(facts: Mapping[str, ImportFacts]) -> dict[str, str | None
             modules.setdefault(pkg, path)
         else:
             modules[stem] = path
+    return modules, packages
+
+
+def local_imports(path: str, facts: ImportFacts, modules: Mapping[str, str]) -> set[str]:
+    """The files of the repository that ``path`` imports (see `module_index`).
+
+    An absolute import is looked up in the importing file's folder, then its parent
+    folders up to the repository root (scripts run from their folder; packages
+    import from the root), nearest first; relative imports are already resolved
+    against the root.
+    """
+    folder = posixpath.dirname(path)
+    bases = []
+    while True:
+        bases.append(folder + "/" if folder else "")
+        if not folder:
+            break
+        folder = posixpath.dirname(folder)
+    targets: set[str] = set()
+    for name in facts.imports:
+        rel = name.replace(".", "/")
+        for base in bases:
+            target = modules.get(base + rel)
+            if target is not None:
+                targets.add(target)
+                break
+    for name in facts.relative_imports:
+        target = modules.get(name.replace(".", "/"))
+        if target is not None:
+            targets.add(target)
+    return targets
+
+
+def resolve_repository(facts: Mapping[str, ImportFacts]) -> dict[str, str | None]:
+    """Flavour of every file of one repository, through the repository's own modules
+    (`local_imports`). Flavours flow from imported to importing file until nothing
+    changes; each file changes at most twice, so this is linear in the imports.
+    """
+    by_path = {_normalize_path(p): f for p, f in facts.items()}
+    original = {_normalize_path(p): p for p in facts}
+    modules, packages = module_index(by_path)
 
     bits: dict[str, int] = {}
     importers: dict[str, list[str]] = defaultdict(list)
     for path, f in by_path.items():
         bits[path] = sum(_BITS[x] for x in f.direct_flavors)
-        folder = posixpath.dirname(path)
-        bases = []
-        while True:
-            bases.append(folder + "/" if folder else "")
-            if not folder:
-                break
-            folder = posixpath.dirname(folder)
-        targets: set[str] = set()
-        for name in f.imports:
-            rel = name.replace(".", "/")
-            for base in bases:
-                target = modules.get(base + rel)
-                if target is not None:
-                    targets.add(target)
-                    break
-        for name in f.relative_imports:
-            target = modules.get(name.replace(".", "/"))
-            if target is not None:
-                targets.add(target)
+        targets = local_imports(path, f, modules)
         targets.discard(path)
         for target in targets:
             importers[target].append(path)

@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import posixpath
 import re
 from collections import defaultdict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..manim_imports import ImportFacts
+from ..manim_imports import ImportFacts, local_imports, module_index
 from ..sourcetext import safe_parse
 
 __all__ = [
@@ -202,30 +201,13 @@ def is_library_path(path: str, packages: set[str]) -> bool:
     return False
 
 
-def _module_index(paths: list[str]) -> tuple[dict[str, str], set[str]]:
-    modules: dict[str, str] = {}
-    packages: set[str] = set()
-    for path in paths:
-        if not path.endswith(".py"):
-            continue
-        stem = path[:-3]
-        if stem == "__init__" or stem.endswith("/__init__"):
-            pkg = stem[: -len("__init__")].rstrip("/")
-            packages.add(pkg)
-            if pkg:
-                modules.setdefault(pkg, path)
-        else:
-            modules[stem] = path
-    return modules, packages
-
-
 def packages_of(paths: list[str]) -> set[str]:
-    return _module_index(paths)[1]
+    return module_index(paths)[1]
 
 
 def local_closure(path: str, imports: Mapping[str, ImportFacts]) -> tuple[str, ...]:
     """`path` and every repository file it imports, directly or not, sorted."""
-    modules, packages = _module_index(list(imports))
+    modules, packages = module_index(imports)
     seen = {path}
     queue = deque([path])
     parts = path.split("/")[:-1]
@@ -239,26 +221,7 @@ def local_closure(path: str, imports: Mapping[str, ImportFacts]) -> tuple[str, .
         facts = imports.get(current)
         if facts is None:
             continue
-        folder = posixpath.dirname(current)
-        bases = []
-        while True:
-            bases.append(folder + "/" if folder else "")
-            if not folder:
-                break
-            folder = posixpath.dirname(folder)
-        targets = set()
-        for name in facts.imports:
-            rel = name.replace(".", "/")
-            for base in bases:
-                target = modules.get(base + rel)
-                if target is not None:
-                    targets.add(target)
-                    break
-        for name in facts.relative_imports:
-            target = modules.get(name.replace(".", "/"))
-            if target is not None:
-                targets.add(target)
-        for target in targets:
+        for target in local_imports(current, facts, modules):
             # Importing a module runs the __init__.py of each package above it.
             parts = target.split("/")[:-1]
             for i in range(1, len(parts) + 1):

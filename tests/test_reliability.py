@@ -37,6 +37,8 @@ from helpers import corpus_bytes
 from beam_pipeline.emulator import FaultConfig, GitHubEmulator
 from beam_pipeline.storage import TMP_MARKER
 
+pytestmark = pytest.mark.e2e  # slow: `pytest -m "not e2e"` leaves it out
+
 GENEROUS = dict(core_limit=100_000, search_limit=10_000)
 
 
@@ -321,10 +323,15 @@ def test_kill_while_writing_then_rerun(tmp_path, reference):
                 raise
     else:
         pytest.fail("the run always finished before it could be killed while writing")
-    assert result["seen_at_kill"]["processed"] > 0
-    assert result["seen_at_kill"]["raw"] == _count_files(reference / "raw")
+    seen = result["seen_at_kill"]
+    assert seen["processed"] > 0
+    # Repositories flow through the steps one by one (no barrier after the fetch), so
+    # some raw files may still have been due at the kill: every one that was written
+    # is read back, not downloaded again, and the rest is fetched.
     s = result["summary"]
-    assert s["files_fetched"] == 0 and s["files_reused"] == _count_files(reference / "raw")
+    total = _count_files(reference / "raw")
+    assert s["files_reused"] >= seen["raw"] > 0
+    assert s["files_fetched"] + s["files_reused"] == total
 
 
 # ------------------------------------------------------------------ idempotence

@@ -43,6 +43,13 @@ RUN pip install --no-cache-dir . \
     && pip install --no-cache-dir "./[scenes]" \
     && pip check
 
+# Matplotlib scans every system font (TeX Live brings many) into a cache the first
+# time a process draws text; the dataset plots would pay that on each new worker.
+# Build it once, here, in a folder every process of the image reads.
+ENV MPLCONFIGDIR=/opt/matplotlib
+RUN python -c "import matplotlib.font_manager as fm; fm.findfont('DejaVu Sans')" \
+    && test -n "$(ls /opt/matplotlib/fontlist-*.json)"
+
 
 FROM base AS launcher
 

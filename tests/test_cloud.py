@@ -33,6 +33,8 @@ from gcs_emulator import gcs_emulator  # noqa: F401 - pytest fixture
 
 from beam_pipeline.snapshot import find_tool
 
+pytestmark = pytest.mark.e2e  # slow: `pytest -m "not e2e"` leaves it out
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "run_dataflow.sh"
 SIX = [

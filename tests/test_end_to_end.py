@@ -17,9 +17,7 @@ from helpers import corpus_bytes
 from beam_pipeline.snapshot import find_tool
 from beam_pipeline.sourcetext import decode_source
 
-pytestmark = pytest.mark.skipif(
-    find_tool("dvc") is None, reason="dvc missing"
-)
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(find_tool("dvc") is None, reason="dvc missing")]
 
 
 def _run_cli(cwd: Path, *extra: str) -> subprocess.CompletedProcess:

@@ -16,6 +16,8 @@ from gcs_emulator import gcs_emulator  # noqa: F401 - pytest fixture
 
 from beam_pipeline.emulator import bundled_corpus_root
 
+pytestmark = pytest.mark.e2e  # slow: `pytest -m "not e2e"` leaves it out
+
 PREFIX = "run1"
 
 

@@ -1,9 +1,10 @@
 """GitHubClient against small HTTP servers on 127.0.0.1 that speak GitHub's protocol.
 
 Each test scripts the answers it needs (rate headers, 403/429, cut sockets,
-truncated bodies, redirects) so that every rule of GITHUB_API.md is exercised
-over real HTTP. Waiting is done through an injected clock and sleep, so these
-tests never actually wait for a rate-limit window.
+truncated bodies, redirects) so that each GitHub API rule the crawler honours
+(README, "Against real GitHub") is exercised over real HTTP. Waiting is done
+through an injected clock and sleep, so these tests never actually wait for a
+rate-limit window.
 """
 
 from __future__ import annotations

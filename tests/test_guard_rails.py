@@ -41,6 +41,8 @@ from cli_harness import (
 from beam_pipeline.emulator import GitHubEmulator
 from beam_pipeline.snapshot import find_tool
 
+pytestmark = pytest.mark.e2e  # slow: `pytest -m "not e2e"` leaves it out
+
 LIMITS = dict(core_limit=100_000, search_limit=10_000)
 REPO = "guard/manim-guard-rails"
 

@@ -1,5 +1,7 @@
 """Hostile input end to end: archives, files and API answers built to hurt the crawler.
 
+pytestmark = pytest.mark.e2e  # slow: `pytest -m "not e2e"` leaves it out
+
 The GitHub emulator's ``hostile=True`` adds repositories whose archives try to
 escape the output folder or exhaust memory, a tree listing with evil paths, an
 API that answers garbage, and search items with evil names (see

@@ -6,12 +6,15 @@ import json
 import shutil
 
 import apache_beam as beam
+import pytest
 from apache_beam.testing.util import assert_that, equal_to
 from helpers import CORPUS, job_config, test_pipeline
 
 from beam_pipeline.cli import run
 from beam_pipeline.emulator import GitHubEmulator
 from beam_pipeline.transforms import SearchRepos
+
+pytestmark = pytest.mark.e2e  # slow: `pytest -m "not e2e"` leaves it out
 
 FAST = ["--backoff_base_s=0.01", "--secondary_floor_s=0.05", "--progress_interval_s=0",
         "--runner=DirectRunner", "--skip_dvc"]

@@ -31,6 +31,8 @@ from scene_fixtures import (
 
 from beam_pipeline.emulator import GitHubEmulator
 
+pytestmark = pytest.mark.e2e  # slow: `pytest -m "not e2e"` leaves it out
+
 
 @pytest.fixture(scope="module", autouse=True)
 def needs_sandbox():

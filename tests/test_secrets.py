@@ -23,7 +23,7 @@ from cli_harness import clean_env, one_error_line, run_cli
 from beam_pipeline.emulator import GitHubEmulator
 from beam_pipeline.snapshot import find_tool
 
-pytestmark = pytest.mark.skipif(find_tool("dvc") is None, reason="dvc missing")
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(find_tool("dvc") is None, reason="dvc missing")]
 
 _ALNUM = string.ascii_letters + string.digits
 

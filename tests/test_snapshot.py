@@ -19,6 +19,8 @@ from gcs_emulator import GcsEmulator, gcs_emulator  # noqa: F401  (fixture)
 
 from beam_pipeline.snapshot import SnapshotError, commit_snapshot, find_tool
 
+pytestmark = pytest.mark.e2e  # slow: `pytest -m "not e2e"` leaves it out
+
 METADATA = {
     "query": "manim language:python",
     "counts": {"train": 3, "validation": 1, "test": 1},

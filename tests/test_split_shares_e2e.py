@@ -15,6 +15,8 @@ from cli_harness import run_cli
 
 from beam_pipeline.emulator import GitHubEmulator
 
+pytestmark = pytest.mark.e2e  # slow: `pytest -m "not e2e"` leaves it out
+
 # Files per repository: heavy-tailed, like real crawls.
 SIZES = [40, 24, 16, 11, 8, 6, 5, 4, 3, 2, 2, 1]
 SHAPES = ("Square", "Circle", "Triangle", "Star", "Dot", "Annulus", "Ellipse", "RegularPolygon")

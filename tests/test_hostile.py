@@ -1,7 +1,5 @@
 """Hostile input end to end: archives, files and API answers built to hurt the crawler.
 
-pytestmark = pytest.mark.e2e  # slow: `pytest -m "not e2e"` leaves it out
-
 The GitHub emulator's ``hostile=True`` adds repositories whose archives try to
 escape the output folder or exhaust memory, a tree listing with evil paths, an
 API that answers garbage, and search items with evil names (see
@@ -33,6 +31,8 @@ from beam_pipeline.emulator import GitHubEmulator
 from beam_pipeline.emulator.archive import ESCAPE_NAMES
 from beam_pipeline.emulator.hostile import EVIL_PATHS, OK_PY
 from beam_pipeline.layout import NAME_BUDGET, processed_path, raw_path, stored_name
+
+pytestmark = pytest.mark.e2e  # slow: `pytest -m "not e2e"` leaves it out
 
 GiB = 1 << 30
 LIMITS = dict(core_limit=100_000, search_limit=10_000)

@@ -14,6 +14,8 @@ import functools
 import math
 import os
 import re
+from collections.abc import Callable
+from typing import Any
 
 __all__ = [
     "api_url",
@@ -38,50 +40,27 @@ _GITHUB_LABELS = ("NOASSERTION",)
 _EMULATOR = "emulator"
 
 
-def _number(text: str, kind: type, what: str) -> float | int:
-    try:
-        value = kind(text)
-    except (TypeError, ValueError):
-        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
-    if isinstance(value, float) and not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
-    return value
+def _number(kind: type, what: str, ok: Callable[[float], bool]) -> Callable[[str], Any]:
+    """An argparse type: ``text`` read as ``kind`` (finite), accepted when ``ok``."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except (TypeError, ValueError):
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if (isinstance(value, float) and not math.isfinite(value)) or not ok(value):
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        return value
+
+    parse.__name__ = what  # argparse names the type in its messages
+    return parse
 
 
-def positive_int(text: str) -> int:
-    value = _number(text, int, "a positive integer")
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return int(value)
-
-
-def non_negative_int(text: str) -> int:
-    value = _number(text, int, "an integer >= 0")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
-    return int(value)
-
-
-def positive_float(text: str) -> float:
-    value = _number(text, float, "a number > 0")
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
-    return float(value)
-
-
-def non_negative_float(text: str) -> float:
-    value = _number(text, float, "a number >= 0")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
-    return float(value)
-
-
-def fraction(text: str) -> float:
-    """A similarity threshold: a number in (0, 1]."""
-    value = _number(text, float, "a number in (0, 1]")
-    if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}")
-    return float(value)
+positive_int = _number(int, "a positive integer", lambda v: v > 0)
+non_negative_int = _number(int, "an integer >= 0", lambda v: v >= 0)
+positive_float = _number(float, "a number > 0", lambda v: v > 0)
+non_negative_float = _number(float, "a number >= 0", lambda v: v >= 0)
+fraction = _number(float, "a number in (0, 1]", lambda v: 0 < v <= 1)  # a similarity threshold
 
 
 @functools.cache

@@ -83,6 +83,39 @@ def acquire_crawl_resources(shared: Shared, threads: int) -> CrawlResources:
     return shared.acquire(lambda: CrawlResources(threads), tag=("crawl", threads))
 
 
+class CachedResultsDoFn(beam.DoFn):
+    """A DoFn whose per-file results are cached by blob in the output (resultcache.py).
+
+    Subclasses open ``self._cache`` in setup (`_open_cache`) and count hits and
+    misses in ``self._cache_counts``; the bundle's results are stored when it is
+    done and its counts reported once, as ``cache.<name>.<hits|misses>``.
+    """
+
+    def __init__(self, cfg: JobConfig, shared: Shared):
+        self.cfg = cfg
+        self._shared = shared
+        self._cache = None
+
+    def _open_cache(self, name: str, version: str) -> None:
+        from ..resultcache import ResultCache
+
+        self._cache_name = name
+        self._cache = ResultCache(self.cfg.output, name, version)
+        self._blobs = acquire_crawl_resources(self._shared, self.cfg.crawl_threads).blobs
+
+    def start_bundle(self) -> None:
+        self._cache_counts: Counter[str] = Counter()
+
+    def finish_bundle(self) -> None:
+        self._cache.flush()
+        for what, n in self._cache_counts.items():  # counted once per bundle: cheaper
+            metrics.count(f"cache.{self._cache_name}.{what}", n)
+
+    def teardown(self) -> None:
+        if self._cache is not None:
+            self._cache.close()
+
+
 class GitHubDoFn(beam.DoFn):
     """A DoFn talking to GitHub: clients created in setup, closed in teardown.
 

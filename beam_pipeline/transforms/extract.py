@@ -30,7 +30,7 @@ from .. import metrics
 from ..config import JobConfig
 from ..records import UNKNOWN_LICENSE, FilePairs, ManimFile, Pair, SourceFile
 from ..sources import USER
-from ._common import DEAD, acquire_crawl_resources, crawl_resources, dead_letter
+from ._common import DEAD, CachedResultsDoFn, crawl_resources, dead_letter
 
 __all__ = ["ExtractCommentCodePairs", "guard_pairs"]
 _STAGE = "ExtractCommentCodePairs"
@@ -89,35 +89,17 @@ def guard_pairs(text: str, raw_pairs: list, *, max_input_bytes: int, max_output_
     return sized, skipped, redacted, redacted_pairs
 
 
-class _ExtractFn(beam.DoFn):
-    def __init__(self, cfg: JobConfig, shared):
-        self.cfg = cfg
-        self._shared = shared
-
+class _ExtractFn(CachedResultsDoFn):
     def setup(self) -> None:
         from ..pairs import EXTRACTOR_VERSION, RawPair
-        from ..resultcache import ResultCache, code_version
+        from ..resultcache import code_version
 
         cfg = self.cfg
         modules = ("beam_pipeline.pairs", "beam_pipeline.informative",
                    "beam_pipeline.sourcetext", "beam_pipeline.redaction", __name__)
         settings = (f"lines{cfg.max_output_lines}-in{cfg.max_input_bytes}"
                     f"-out{cfg.max_output_bytes}-cap{cfg.max_pairs_per_file}")
-        version = code_version(EXTRACTOR_VERSION, modules, RawPair, settings=settings)
-        self._cache = ResultCache(cfg.output, "pairs", version)
-        self._blobs = acquire_crawl_resources(self._shared, cfg.crawl_threads).blobs
-
-    def start_bundle(self) -> None:
-        self._cache_counts: Counter[str] = Counter()
-
-    def finish_bundle(self) -> None:
-        self._cache.flush()  # the bundle's results are stored once it is done
-        for what, n in self._cache_counts.items():  # counted once per bundle: cheaper
-            metrics.count(f"cache.pairs.{what}", n)
-
-    def teardown(self) -> None:
-        if getattr(self, "_cache", None) is not None:
-            self._cache.close()
+        self._open_cache("pairs", code_version(EXTRACTOR_VERSION, modules, RawPair, settings=settings))
 
     def _extract(self, text: str) -> dict:
         """What one file gives, as JSON-ready data (what the cache stores)."""

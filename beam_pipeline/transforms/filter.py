@@ -10,15 +10,13 @@ shuffle: only the Manim files go on, as references still.
 
 from __future__ import annotations
 
-from collections import Counter
-
 import apache_beam as beam
 from apache_beam import pvalue
 
 from .. import metrics
 from ..config import JobConfig
 from ..records import ManimFile, RepoFiles, SourceFile
-from ._common import DEAD, acquire_crawl_resources, crawl_resources, dead_letter
+from ._common import DEAD, CachedResultsDoFn, crawl_resources, dead_letter
 
 __all__ = ["IMPORTS", "FilterManimImports"]
 _STAGE = "FilterManimImports"
@@ -30,7 +28,7 @@ _NOT_TEXT = {
 }
 
 
-class _FilterFn(beam.DoFn):
+class _FilterFn(CachedResultsDoFn):
     """Per repository: the import facts of each file, then the Manim files and their roles.
 
     The one place that dead-letters bytes that are not text (FetchAndUploadRaw
@@ -40,30 +38,15 @@ class _FilterFn(beam.DoFn):
     """
 
     def __init__(self, cfg: JobConfig, shared, with_imports: bool):
-        self.cfg = cfg
-        self._shared = shared
+        super().__init__(cfg, shared)
         self.with_imports = with_imports
 
     def setup(self) -> None:
         from ..manim_imports import ANALYSIS_VERSION, ImportFacts
-        from ..resultcache import ResultCache, code_version
+        from ..resultcache import code_version
 
         modules = ("beam_pipeline.manim_imports", "beam_pipeline.sourcetext")
-        version = code_version(ANALYSIS_VERSION, modules, ImportFacts)
-        self._cache = ResultCache(self.cfg.output, "analysis", version)
-        self._blobs = acquire_crawl_resources(self._shared, self.cfg.crawl_threads).blobs
-
-    def start_bundle(self) -> None:
-        self._cache_counts: Counter[str] = Counter()
-
-    def finish_bundle(self) -> None:
-        self._cache.flush()  # the bundle's results are stored once it is done
-        for what, n in self._cache_counts.items():  # counted once per bundle: cheaper
-            metrics.count(f"cache.analysis.{what}", n)
-
-    def teardown(self) -> None:
-        if getattr(self, "_cache", None) is not None:
-            self._cache.close()
+        self._open_cache("analysis", code_version(ANALYSIS_VERSION, modules, ImportFacts))
 
     def _analyze(self, f: SourceFile):
         """The file's import facts, from the cache when it holds them, else from raw/."""

@@ -4,7 +4,8 @@
 raw/<owner>/<repo>/<path>              byte-exact copy of each .py file
 processed/<owner>/<repo>/<path>.json   the pairs of one Manim file
 dataset/...                            the published dataset (shards, card, stats.json, plots)
-run/summary.json, run/errors.jsonl     what the last run did, and its dead letters
+run/summary.json                       what the last run did
+run/errors/errors-<k>-of-<n>.jsonl     the run's dead letters, in hash-bucketed shards
 run/refused.json, run/scenes.jsonl     a refused dataset; scene verdicts (--check_scenes)
 run/dataflow_job.json                  the job a Dataflow submission started
 state/repos/<owner>/<repo>.json        crawl state of one repository
@@ -39,7 +40,8 @@ __all__ = [
     "dataset_dir",
     "dataset_state_path",
     "dataset_stats_path",
-    "errors_path",
+    "errors_dir",
+    "errors_shard_path",
     "processed_dir",
     "processed_path",
     "raw_dir",
@@ -109,10 +111,6 @@ def summary_path(output: str) -> str:
     return join(output, "run", "summary.json")
 
 
-def errors_path(output: str) -> str:
-    return join(output, "run", "errors.jsonl")
-
-
 def refused_path(output: str) -> str:
     return join(output, "run", "refused.json")
 
@@ -137,3 +135,12 @@ def cache_path(output: str, kind: str, version: str, key: str) -> str:
 
 def dataset_state_path(output: str) -> str:
     return join(output, "state", "dataset.json")
+
+
+def errors_dir(output: str) -> str:
+    return join(output, "run", "errors")
+
+
+def errors_shard_path(output: str, index: int, count: int) -> str:
+    """Shard ``index`` of ``count`` of the run's dead letters."""
+    return join(errors_dir(output), f"errors-{index:05d}-of-{count:05d}.jsonl")

@@ -118,9 +118,6 @@ def file_key(blob: str, path: str | None = None) -> str:
     return f"{blob}-{hashlib.sha256(path.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"
 
 
-# ------------------------------------------------------------------ dataset
-
-
 def _module_files(name: str) -> list[str]:
     """The source files of a module, or of every module of a package."""
     import os
@@ -137,77 +134,3 @@ def _module_files(name: str) -> list[str]:
             if f.endswith(".py")
         )
     return [spec.origin] if spec.origin else []
-
-
-def _canonical(value: Any) -> Any:
-    """JSON-ready and the same in every process (sets sorted, dataclasses as dicts)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        value = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(k): _canonical(v) for k, v in value.items()}
-    if isinstance(value, (set, frozenset)):
-        return sorted(_canonical(v) for v in value)
-    if isinstance(value, (list, tuple)):
-        return [_canonical(v) for v in value]
-    return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
-
-
-def dataset_inputs_digest(rows: Iterable[tuple], settings: Any, skipped: Any) -> str:
-    """A digest of everything the dataset stage builds from: its code (every source
-    file of ``beam_pipeline.dataset``), the package version, the settings, the
-    skip counts and the rows (in any order; tuples of strings, numbers and None,
-    whose ``repr`` is the same in every process)."""
-    from . import __version__
-
-    digest = hashlib.sha256(f"{__version__}\0".encode())
-    for path in _module_files("beam_pipeline.dataset"):
-        with open(path, "rb") as f:
-            digest.update(f.read())
-    digest.update(json.dumps([_canonical(settings), _canonical(skipped)], sort_keys=True).encode())
-    lines = sorted(map(repr, rows))
-    digest.update(f"{len(lines)}\0".encode())
-    for line in lines:
-        digest.update(line.encode("utf-8", "surrogatepass"))
-        digest.update(b"\n")
-    return digest.hexdigest()
-
-
-def _dataset_files(output: str) -> dict[str, str]:
-    """relative path -> sha256 of every file of <output>/dataset/."""
-    from .layout import dataset_dir
-    from .storage import list_files
-
-    root = dataset_dir(output)
-    out: dict[str, str] = {}
-    for path in list_files(root):
-        data = read_bytes(path)
-        if data is not None:
-            out[path[len(root):].lstrip("/\\")] = hashlib.sha256(data).hexdigest()
-    return out
-
-
-def unchanged_dataset(output: str, inputs: str) -> dict | None:
-    """The statistics of the dataset in ``output`` if it was built from ``inputs``
-    and is intact (every file as written, none added or removed); else None."""
-    from .layout import dataset_state_path, dataset_stats_path
-
-    try:
-        record = json.loads(read_bytes(dataset_state_path(output)) or b"null")
-        if not isinstance(record, dict) or record.get("inputs") != inputs:
-            return None
-        if record.get("files") != _dataset_files(output):
-            return None
-        stats = json.loads(read_bytes(dataset_stats_path(output)) or b"null")
-    except (OSError, ValueError):
-        return None
-    return stats if isinstance(stats, dict) else None
-
-
-def record_dataset(output: str, inputs: str) -> None:
-    """Remember what the dataset now in ``output`` was built from."""
-    from .layout import dataset_state_path
-    from .storage import write_if_changed
-
-    body = {"inputs": inputs, "files": _dataset_files(output)}
-    write_if_changed(dataset_state_path(output),
-                     json.dumps(body, sort_keys=True, indent=1).encode())

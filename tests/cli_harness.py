@@ -74,8 +74,16 @@ def summary(out: Path) -> dict:
 
 
 def errors(out: Path) -> list[dict]:
-    path = out / "run" / "errors.jsonl"
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    """Every dead letter of a run: the lines of run/errors/errors-*.jsonl, shard by shard."""
+    rows = []
+    for path in sorted((out / "run" / "errors").glob("errors-*.jsonl")):
+        rows += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return rows
+
+
+def errors_files(out: Path) -> dict[str, bytes]:
+    """name -> bytes of the shards of run/errors/ (what must stay byte-identical)."""
+    return {p.name: p.read_bytes() for p in sorted((out / "run" / "errors").iterdir())}
 
 
 def temp_files(root: Path) -> list[Path]:

@@ -1,10 +1,12 @@
-"""build_dataset: de-duplication, splits, shards, card and plots, locally and on gs://."""
+"""The dataset stage (BuildDataset): de-duplication, splits, shards, card and plots, locally
+and on gs://."""
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
 import json
+import math
 import os
 import subprocess
 import sys
@@ -14,9 +16,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from dataset_helpers import build_dataset
 from gcs_emulator import GcsEmulator, gcs_emulator  # noqa: F401  (fixture)
 
-from beam_pipeline.dataset import SCHEMA, SPLITS, build_dataset, pair_id
+from beam_pipeline.dataset import SCHEMA, SPLITS, pair_id
 from beam_pipeline.records import Pair
 
 SHAPES = ("Circle", "Square", "Triangle", "Dot", "Star", "Arrow", "Line", "Text")
@@ -124,7 +127,8 @@ def test_builds_are_byte_identical_and_reruns_rewrite_nothing(built, tmp_path: P
     pairs_file.write_text(json.dumps([p.to_json() for p in reversed(_corpus())]))
     script = (
         "import json, sys\n"
-        "from beam_pipeline.dataset import build_dataset\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from dataset_helpers import build_dataset\n"
         "from beam_pipeline.records import Pair\n"
         "pairs = [Pair(**d) for d in json.load(open(sys.argv[1]))]\n"
         "build_dataset(pairs, sys.argv[2], skipped=json.loads(sys.argv[3]),\n"
@@ -218,6 +222,7 @@ def test_non_commercial_is_flagged(built) -> None:
 
 def test_parquet_and_jsonl_shards(built) -> None:
     dataset, stats = built
+    largest = 0
     for split in SPLITS:
         parquet = sorted((dataset / "data").glob(f"{split}-*.parquet"))
         jsonl = sorted((dataset / "jsonl").glob(f"{split}-*.jsonl"))
@@ -226,10 +231,19 @@ def test_parquet_and_jsonl_shards(built) -> None:
         assert [p.stem for p in parquet] == [f"{split}-{k:05d}-of-{n:05d}" for k in range(n)]
         tables = [pq.read_table(p) for p in parquet]
         assert all(t.schema.equals(SCHEMA) for t in tables)
-        assert all(t.num_rows <= 40 for t in tables)
+        assert n == math.ceil(stats.splits[split] / 40)
         assert sum(t.num_rows for t in tables) == stats.splits[split]
         assert [r for t in tables for r in t.to_pylist()] == _rows(dataset, split)
+        for k, t in enumerate(tables):  # a row's shard is its id modulo the shard count
+            rows = t.to_pylist()
+            assert all(int(r["id"], 16) % n == k for r in rows)
+            keys = [(r["repo"], r["path"], r["start_line"], r["end_line"], r["kind"]) for r in rows]
+            assert keys == sorted(keys)
+            largest = max(largest, t.num_rows)
     assert len(list((dataset / "data").glob("train-*.parquet"))) > 1, "shard_size=40 splits train"
+    card = (dataset / "README.md").read_text()
+    bound = "in shards of at most 40 rows" if largest <= 40 else "in shards of about 40 ("
+    assert bound in card, largest
 
 
 def test_stats_json(built) -> None:

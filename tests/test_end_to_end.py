@@ -65,8 +65,9 @@ def test_report_and_summary(first_run, expected):
         "mean": 1.0, "max": 1, "repos": summary["repos_found"]}
     assert set(summary["timings"]) >= {"startup_s", "pipeline_s", "snapshot_s", "steps_s"}
     assert "time by stage" in proc.stdout and "rate-limited" in proc.stdout
-    # Every dead letter has a reason and lands in run/errors.jsonl.
-    errors = [json.loads(x) for x in (cwd / "out/run/errors.jsonl").read_text().splitlines()]
+    # Every dead letter has a reason and lands in run/errors/.
+    errors = [json.loads(x) for f in sorted((cwd / "out/run/errors").glob("errors-*.jsonl"))
+              for x in f.read_text().splitlines()]
     assert len(errors) == summary["dead_letters"]
     assert all(e["reason"] and e["stage"] for e in errors)
 

@@ -97,7 +97,9 @@ def test_gs_output_end_to_end(gcs):
     stats = json.loads(blobs["dataset/stats.json"])
     assert stats == summary["dataset"]
     assert len([n for n in blobs if n.startswith("dataset/")]) > 1
-    errors = [json.loads(line) for line in blobs["run/errors.jsonl"].decode().splitlines()]
+    errors = [json.loads(line) for name in sorted(blobs) if name.startswith("run/errors/")
+              for line in blobs[name].decode().splitlines()]
+    assert "run/errors/errors-00000-of-00001.jsonl" in blobs
     assert len(errors) == summary["dead_letters"]
 
     # A rerun reads raw/ and processed/ back from the bucket and rewrites nothing there.

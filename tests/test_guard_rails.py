@@ -33,6 +33,7 @@ from cli_harness import (
     data_digests,
     digests,
     errors,
+    errors_files,
     one_error_line,
     run_cli,
     summary,
@@ -232,13 +233,13 @@ def test_a_hostile_repository_is_survived_redacted_and_bounded(tmp_path, guard_e
     for name in (NFD_NAME, "\u00fcbung.py", LONG_NAME, "s" * 255 + "/" + "\u00e9" * 126 + ".py"):
         assert name in paths, name
 
-    # A rerun changes nothing: same dataset, processed/ and run/errors.jsonl bytes.
+    # A rerun changes nothing: same dataset, processed/ and run/errors/ bytes.
     before = data_digests(out)
-    errors_before = (out / "run" / "errors.jsonl").read_bytes()
+    errors_before = errors_files(out)
     again = run_cli(tmp_path, guard_emulator.url, timeout=600)
     assert again.returncode == 0, again.stderr[-3000:]
     assert data_digests(out) == before
-    assert (out / "run" / "errors.jsonl").read_bytes() == errors_before
+    assert errors_files(out) == errors_before
 
 
 # ---------------------------------------------------------------- flags, early

@@ -5,7 +5,7 @@ escape the output folder or exhaust memory, a tree listing with evil paths, an
 API that answers garbage, and search items with evil names (see
 beam_pipeline/emulator/hostile.py). A small corpus built here adds files that
 hurt the parser. The job must survive all of it, write nothing outside its
-output folder, record every refusal with a reason in run/errors.jsonl, and still
+output folder, record every refusal with a reason in run/errors/, and still
 process the good files next to the bad ones.
 """
 
@@ -22,6 +22,7 @@ from cli_harness import (
     cli_command,
     digests,
     errors,
+    errors_files,
     run_measured,
     summary,
     tree_listing,
@@ -336,10 +337,10 @@ def test_every_name_github_allows_is_stored(tmp_path, names_emulator):
     assert s["files_manim"] == len(files)
 
     before = {d: digests(out / d) for d in ("raw", "processed", "state", "dataset")}
-    errors_before = (out / "run" / "errors.jsonl").read_bytes()
+    errors_before = errors_files(out)
     out, _ = _run_watched(tmp_path, names_emulator, rerun=True)
     assert {d: digests(out / d) for d in ("raw", "processed", "state", "dataset")} == before
-    assert (out / "run" / "errors.jsonl").read_bytes() == errors_before
+    assert errors_files(out) == errors_before
     assert summary(out)["files_fetched"] == 0  # all read back from raw/
 
 

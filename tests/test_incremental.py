@@ -21,7 +21,8 @@ FAST = ["--backoff_base_s=0.01", "--secondary_floor_s=0.05", "--progress_interva
 
 
 def _errors(out) -> list[dict]:
-    return [json.loads(x) for x in (out / "run/errors.jsonl").read_text().splitlines()]
+    return [json.loads(x) for f in sorted((out / "run/errors").glob("errors-*.jsonl"))
+            for x in f.read_text().splitlines()]
 
 
 def test_rerun_recrawls_changed_repository_and_reports_deleted_files(tmp_path):

@@ -26,6 +26,7 @@ from cli_harness import (
     data_digests,
     digests,
     errors,
+    errors_files,
     one_error_line,
     run_cli,
     summary,
@@ -343,11 +344,11 @@ def test_rerun_rewrites_nothing(tmp_path, reference):
     out = tmp_path / "out"
     shutil.copytree(reference, out)
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
-    errors_before = (out / "run" / "errors.jsonl").read_bytes()
+    errors_before = errors_files(out)
     with GitHubEmulator(**GENEROUS) as emu:
         proc = run_cli(tmp_path, emu.url)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert (out / "run" / "errors.jsonl").read_bytes() == errors_before
+    assert errors_files(out) == errors_before
     after = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     changed = sorted(p.relative_to(out).as_posix() for p in after if before.get(p) != after[p])
     assert changed == ["run/summary.json"]

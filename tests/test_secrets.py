@@ -77,7 +77,7 @@ def test_tokens_never_appear_in_logs_outputs_or_the_dvc_repository(tmp_path):
     assert _leaks(b"x" + tokens[1].encode() + b"x", needles)  # the search itself works
     assert _leaks(proc.stdout.encode() + proc.stderr.encode(), needles) == []
     out, repo = tmp_path / "out", tmp_path / "dsrepo"
-    assert (out / "run" / "summary.json").is_file() and (out / "run" / "errors.jsonl").is_file()
+    assert (out / "run" / "summary.json").is_file() and (out / "run" / "errors" / "errors-00000-of-00001.jsonl").is_file()
     assert (repo / ".git").is_dir() and (repo / ".dvc").is_dir() and (tmp_path / "remote").is_dir()
     scanned = 0
     for f in tmp_path.rglob("*"):  # out/, dsrepo/ incl. .git and .dvc (cache), remote/

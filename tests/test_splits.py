@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from beam_pipeline.splits import SPLITS, assign_splits, split_shares_note
+from beam_pipeline.dataset.splits import SPLITS, assign_splits, split_shares_note
 
 # Rows per repository of a real crawl of 14 public Manim repositories (heavy-tailed: one
 # repository holds most rows), where hashing names into splits gave 96 / 2.5 / 1.4 %.

@@ -195,7 +195,9 @@ def test_write_json_writes_processed_dataset_and_errors(tmp_path):
     assert json.loads(processed.read_text()) == [pair.to_json()]
     empty_json = tmp_path / "processed" / src.repo.full_name / (empty.source.path + ".json")
     assert json.loads(empty_json.read_text()) == []
-    errors = [json.loads(x) for x in (tmp_path / "run/errors.jsonl").read_text().splitlines()]
+    shards = sorted((tmp_path / "run" / "errors").iterdir())
+    assert [p.name for p in shards] == ["errors-00000-of-00001.jsonl"]
+    errors = [json.loads(x) for x in shards[0].read_text().splitlines()]
     assert errors == [dead.to_json()]
     assert (tmp_path / "dataset" / "README.md").exists()
     stats = json.loads((tmp_path / "dataset" / "stats.json").read_text())

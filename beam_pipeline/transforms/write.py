@@ -1,25 +1,41 @@
-"""WriteJson: processed/<repo>/<path>.json per Manim file, the dataset, and the run's dead letters.
+"""WriteJson: processed/ per Manim file, the run's dead letters, and the dataset.
 
-It also deletes the temporary files that a killed earlier run left in the
-output folder (only those of processes that are gone, so never one of ours).
+Three named steps: WriteProcessed (one JSON file per Manim file, written where
+its pairs are), WriteDeadLetters (run/errors/, hash-bucketed shards, each sorted)
+and BuildDataset (transforms/dataset.py). None of them gathers everything on
+one worker.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
-from collections import Counter
+import math
 
 import apache_beam as beam
 
 from .. import metrics
 from ..config import JobConfig
-from ..layout import processed_path
-from ..records import DeadLetter, FilePairs, Pair
-from ..storage import join, remove_stale_temps, write_if_changed
+from ..dataset import DatasetSettings
+from ..layout import errors_dir, errors_shard_path, processed_path
+from ..records import DeadLetter, FilePairs
+from ..storage import join, list_files, write_if_changed
 from ._common import DEAD, dead_letter
+from .dataset import REFUSED, BuildDataset
 
-__all__ = ["REFUSED", "WriteJson", "encode_pairs"]
+__all__ = [
+    "ERRORS_PER_SHARD",
+    "REFUSED",
+    "WriteDeadLetters",
+    "WriteJson",
+    "WriteProcessed",
+    "dataset_settings",
+    "encode_pairs",
+]
+
+# Dead letters per shard of run/errors/ (a shard is sorted in memory by one worker).
+ERRORS_PER_SHARD = 50_000
 
 
 def encode_pairs(fp: FilePairs) -> bytes:
@@ -47,18 +63,125 @@ class _WriteProcessedFn(beam.DoFn):
         metrics.count("processed_written" if written else "processed_unchanged")
 
 
-def _remove_stale_temps(output: str) -> None:
-    metrics.count("stale_temps_removed", remove_stale_temps(output))
+class WriteProcessed(beam.PTransform):
+    """FilePairs -> processed/<repo>/<path>.json; returns the dead letters of failed writes."""
+
+    def __init__(self, output: str):
+        super().__init__()
+        self.output = output
+
+    def expand(self, file_pairs):
+        return (
+            file_pairs
+            | "Write" >> beam.ParDo(_WriteProcessedFn(self.output)).with_outputs(
+                DEAD, main="written")
+        )[DEAD]
 
 
-def _write_errors(dead: list[DeadLetter], output: str) -> dict[str, int]:
-    rows = sorted(dead, key=lambda d: (d.stage, d.reason, d.key, d.detail))
-    body = "".join(json.dumps(d.to_json(), ensure_ascii=False, sort_keys=True) + "\n" for d in rows)
-    write_if_changed(join(output, "run", "errors.jsonl"), body.encode("utf-8"))
-    return dict(sorted(Counter(d.reason for d in dead).items()))
+# ------------------------------------------------------------------ dead letters
 
 
-REFUSED = "refused.json"  # in run/: why the last run left the dataset as it was
+def _sort_key(d: DeadLetter) -> tuple[str, str, str, str]:
+    return (d.stage, d.reason, d.key, d.detail)
+
+
+def _bucket(d: DeadLetter, total: int) -> tuple[int, DeadLetter]:
+    """A dead letter's shard: a hash of its content (the same in every run and process)."""
+    shards = max(1, math.ceil(total / ERRORS_PER_SHARD))
+    text = "\x1f".join(_sort_key(d)).encode("utf-8", "surrogatepass")
+    return int.from_bytes(hashlib.sha256(text).digest()[:8], "big") % shards, d
+
+
+def _write_errors_shard(element, output: str, total: int) -> str:
+    index, letters = element
+    shards = max(1, math.ceil(total / ERRORS_PER_SHARD))
+    rows = sorted(letters, key=_sort_key)
+    body = "".join(json.dumps(d.to_json(), ensure_ascii=False, sort_keys=True) + "\n"
+                   for d in rows)
+    path = errors_shard_path(output, index, shards)
+    write_if_changed(path, body.encode("utf-8"))
+    return path
+
+
+class _Names(beam.CombineFn):
+    """The shard files written (a few names)."""
+
+    def create_accumulator(self):
+        return set()
+
+    def add_input(self, accumulator, name):
+        accumulator.add(name)
+        return accumulator
+
+    def merge_accumulators(self, accumulators):
+        return set().union(*accumulators)
+
+    def extract_output(self, accumulator):
+        return sorted(accumulator)
+
+
+def _finish_errors(written: list[str], output: str) -> None:
+    """An empty first shard when there were no dead letters; the shards of earlier runs
+    that this one did not write, and the single file of older versions, removed."""
+    from apache_beam.io.filesystems import FileSystems
+
+    if not written:
+        written = [errors_shard_path(output, 0, 1)]
+        write_if_changed(written[0], b"")
+    stale = [p for p in list_files(errors_dir(output)) if p not in set(written)]
+    legacy = join(output, "run", "errors.jsonl")
+    if FileSystems.exists(legacy):
+        stale.append(legacy)
+    if stale:
+        FileSystems.delete(stale)
+
+
+class _ByReason(beam.CombineFn):
+    def create_accumulator(self):
+        return {}
+
+    def add_input(self, accumulator, d: DeadLetter):
+        accumulator[d.reason] = accumulator.get(d.reason, 0) + 1
+        return accumulator
+
+    def merge_accumulators(self, accumulators):
+        out: dict[str, int] = {}
+        for acc in accumulators:
+            for reason, n in acc.items():
+                out[reason] = out.get(reason, 0) + n
+        return out
+
+    def extract_output(self, accumulator):
+        return dict(sorted(accumulator.items()))
+
+
+class WriteDeadLetters(beam.PTransform):
+    """DeadLetters -> run/errors/errors-<k>-of-<n>.jsonl; returns one dict: counts by reason.
+
+    The shards are buckets of a hash of each dead letter (one shard per
+    ERRORS_PER_SHARD dead letters), each sorted by (stage, reason, key, detail),
+    so that a rerun with the same dead letters writes the same files byte for byte.
+    """
+
+    def __init__(self, output: str):
+        super().__init__()
+        self.output = output
+
+    def expand(self, dead):
+        total = beam.pvalue.AsSingleton(dead | "Count" >> beam.combiners.Count.Globally())
+        _ = (
+            dead
+            | "Bucket" >> beam.Map(_bucket, total)
+            | "ByBucket" >> beam.GroupByKey()
+            | "WriteShard" >> beam.Map(_write_errors_shard, self.output, total)
+            | "Written" >> beam.CombineGlobally(_Names())
+            | "Finish" >> beam.Map(_finish_errors, self.output)
+        )
+        return dead | "ByReason" >> beam.CombineGlobally(_ByReason())
+
+
+# ------------------------------------------------------------------ the whole step
+
 
 # Settings that shape the crawl (or say where the output goes), not the dataset built
 # from its pairs (every other setting counts: a new one is taken into account).
@@ -69,53 +192,21 @@ _CRAWL_ONLY = frozenset({
 })
 
 
-def _build_dataset(pairs: list, cfg: JobConfig, skipped: dict[str, int]) -> dict:
-    """Build dataset/; when the shrink guard refuses, write run/refused.json instead
-    (the dataset that would have been: its statistics and why) and count it.
-
-    Unless the dataset in the output was built from exactly these inputs and is
-    intact: then nothing is recomputed (nor rewritten).
-    """
-    from apache_beam.io.filesystems import FileSystems
-
-    from ..dataset import DatasetRefused, build_dataset
-    from ..resultcache import dataset_inputs_digest, record_dataset, unchanged_dataset
-
-    refused_path = join(cfg.output, "run", REFUSED)
-    settings = {k: v for k, v in dataclasses.asdict(cfg).items() if k not in _CRAWL_ONLY}
-    names = [f.name for f in dataclasses.fields(Pair)]
-    rows = (tuple(getattr(p, n) for n in names) for p in pairs)
-    inputs = dataset_inputs_digest(rows, settings, skipped)
-    stats = unchanged_dataset(cfg.output, inputs)
-    if stats is not None:
-        metrics.count("dataset_unchanged")
-    else:
-        try:
-            stats = build_dataset(
-                pairs,
-                cfg.output,
-                split_ratios=cfg.split_ratios,
-                licenses=cfg.licenses,
-                near_dup_threshold=cfg.near_dup_threshold,
-                sources=cfg.sources,
-                skipped=skipped,
-                allow_shrink=cfg.allow_shrink,
-                runnable_only=cfg.runnable_only,
-            ).as_dict()
-        except DatasetRefused as e:
-            metrics.count("dataset_refused")
-            doc = {"reason": str(e), "previous_rows": e.previous_rows, "stats": e.stats}
-            write_if_changed(refused_path, (json.dumps(doc, indent=2, sort_keys=True,
-                                                       ensure_ascii=False) + "\n").encode("utf-8"))
-            return {"refused": doc}
-        record_dataset(cfg.output, inputs)
-    if FileSystems.exists(refused_path):
-        FileSystems.delete([refused_path])
-    return stats
+def dataset_settings(cfg: JobConfig) -> DatasetSettings:
+    """The dataset build the job's flags ask for."""
+    return DatasetSettings(
+        split_ratios=cfg.split_ratios,
+        licenses=cfg.licenses,
+        near_dup_threshold=cfg.near_dup_threshold,
+        sources=cfg.sources,
+        allow_shrink=cfg.allow_shrink,
+        runnable_only=cfg.runnable_only,
+    )
 
 
 class WriteJson(beam.PTransform):
-    """Write processed/, dataset/ and run/errors.jsonl; returns the dataset statistics."""
+    """(FilePairs, DeadLetters) -> processed/, run/errors/ and dataset/; returns one
+    element: what the dataset build did (or why it was refused)."""
 
     def __init__(self, cfg: JobConfig):
         super().__init__()
@@ -123,26 +214,15 @@ class WriteJson(beam.PTransform):
 
     def expand(self, inputs):
         file_pairs, dead_letters = inputs
-        _ = (
-            file_pairs.pipeline
-            | "Output" >> beam.Create([self.cfg.output])
-            | "RemoveStaleTemps" >> beam.Map(_remove_stale_temps)
-        )
-        write_dead = (
-            file_pairs
-            | "WriteProcessed"
-            >> beam.ParDo(_WriteProcessedFn(self.cfg.output)).with_outputs(DEAD, main="written")
-        )[DEAD]
+        output = self.cfg.output
+        write_dead = file_pairs | "WriteProcessed" >> WriteProcessed(output)
         skipped = (
             (dead_letters, write_dead)
             | "AllDeadLetters" >> beam.Flatten()
-            | "ListDeadLetters" >> beam.combiners.ToList()
-            | "WriteErrors" >> beam.Map(_write_errors, self.cfg.output)
+            | "WriteDeadLetters" >> WriteDeadLetters(output)
         )
-        return (
-            file_pairs
-            | "Pairs" >> beam.FlatMap(lambda fp: fp.pairs)
-            | "AllPairs" >> beam.combiners.ToList()
-            | "WriteDataset"
-            >> beam.Map(_build_dataset, self.cfg, beam.pvalue.AsSingleton(skipped))
-        )
+        pairs = file_pairs | "Pairs" >> beam.FlatMap(lambda fp: fp.pairs)
+        digest_settings = {k: v for k, v in dataclasses.asdict(self.cfg).items()
+                           if k not in _CRAWL_ONLY}
+        return (pairs, skipped) | "BuildDataset" >> BuildDataset(
+            output, dataset_settings(self.cfg), digest_settings)

@@ -20,9 +20,16 @@ are placed, in the same way.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 
-__all__ = ["SPLITS", "assign_splits", "normalize_ratios", "split_shares_note"]
+__all__ = [
+    "SPLITS",
+    "assign_splits",
+    "normalize_ratios",
+    "previous_splits",
+    "split_shares_note",
+]
 
 SPLITS = ("train", "validation", "test")
 
@@ -99,3 +106,22 @@ def split_shares_note(rows: Mapping[str, int], ratios: Sequence[float]) -> str |
         f"The corpus has too few repositories for every split: {', '.join(empty)} "
         f"{'is' if len(empty) == 1 else 'are'} empty (splits are whole repositories)."
     )
+
+
+def previous_splits(output_dir: str, ratios: Sequence[float], seed: str) -> dict[str, str]:
+    """The repository -> split table of the dataset already in ``output_dir`` (its
+    dataset/stats.json), if it was made with the same ratios and seed; else empty."""
+    from ..storage import join, read_bytes
+
+    try:
+        data = read_bytes(join(output_dir, "dataset", "stats.json"))
+        if data is None:
+            return {}
+        split = json.loads(data).get("split", {})
+        table = split.get("assignment", {})
+        same = split.get("ratios") == list(ratios) and split.get("seed") == seed
+    except (OSError, ValueError, AttributeError):
+        return {}
+    if not same or not isinstance(table, dict):
+        return {}
+    return {str(k): v for k, v in table.items() if v in SPLITS}

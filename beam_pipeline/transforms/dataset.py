@@ -1,0 +1,599 @@
+"""BuildDataset: pairs -> dataset/, as keyed, parallel steps.
+
+No step holds every pair: pairs meet only the pairs they must be compared with
+(the copies of one file, the copies of one ``(input, output)``, the members of one
+LSH bucket or one near-duplicate cluster, the rows of one shard). What is global
+is small: counts, the table of repositories (which the split assignment needs
+whole), the near-duplicate edges' components, the list of shards written. The
+plain-Python decisions live in ``beam_pipeline.dataset``; this module wires them.
+
+    pairs ─ Digest ─> Unchanged? (state/dataset.json) ───────────────┐ gate
+      ├─ Filter (runnable, licenses, sources) <──────────────────────┘
+      │    ExactFiles: (blob -> copies) GroupByKey -> losing copies,
+      │                CoGroupByKey with the pairs by (repo, path)
+      │    ExactPairs: CombinePerKey by hash of (input, output) -> smallest pair
+      │    NearDuplicates: shingle-set digest per pair; one MinHash per digest;
+      │                LSH bands GroupByKey -> verified edges -> union-find
+      │                (CombineGlobally) -> components; GroupByKey by
+      │                component -> representative, kept rows
+      │    rows ─ RepoStats (CombinePerKey) -> RepositoryTable (CombineGlobally)
+      │                -> Plan: splits (sticky), shard counts, shrink guard
+      │    rows ─ Place -> GroupByKey (split, shard) -> WriteShard (gated by Plan)
+      │    rows ─ RowStats (CombineGlobally)
+      └─ InputStats (CombineGlobally)
+    Publish (one element): stats.json, card, plots, stale files, state/dataset.json,
+    or run/refused.json when the shrink guard refuses.
+
+If the inputs' digest matches the one recorded for the dataset in the output
+(and its files are intact), Filter passes nothing and Publish keeps the dataset.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+import apache_beam as beam
+from apache_beam import pvalue
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.timestamp import MIN_TIMESTAMP
+from apache_beam.utils.windowed_value import WindowedValue
+
+from .. import metrics
+from ..dataset import DatasetSettings, pair_id, pair_key
+from ..dataset.clusters import UnionFind
+from ..dataset.dedup import content_key, duplicate_copies, smaller
+from ..dataset.minhash import MinHasher, band_keys, lsh_params, shingle_digest, shingles
+from ..dataset.minhash import similar_pairs as _similar_pairs
+from ..dataset.settings import removal
+from ..dataset.shards import jsonl_bytes, parquet_bytes, shard_count, shard_files, shard_of
+from ..dataset.stats import InputStats, RepoStats, RowStats
+from ..records import Pair
+from ..storage import join, write_if_changed
+
+__all__ = ["REFUSED", "BuildDataset"]
+
+_LOGGER = logging.getLogger(__name__)
+
+REFUSED = "refused.json"  # in run/: why the last run left the dataset as it was
+COUNTS = "counts"  # side output of the de-duplication steps: what they removed
+
+
+# ------------------------------------------------------------------ combiners
+
+
+class _MergingFn(beam.CombineFn):
+    """A CombineFn over one of the mergeable accumulators of ``dataset.stats``/``state``."""
+
+    def merge_accumulators(self, accumulators):
+        accumulators = iter(accumulators)
+        first = next(accumulators)
+        for acc in accumulators:
+            first.merge(acc)
+        return first
+
+    def extract_output(self, accumulator):
+        return accumulator
+
+
+class _DigestFn(_MergingFn):
+    def create_accumulator(self):
+        from ..dataset.state import PairsDigest
+
+        return PairsDigest()
+
+    def add_input(self, accumulator, p: Pair):
+        return accumulator.add(p)
+
+
+class _InputStatsFn(_MergingFn):
+    def __init__(self, settings: DatasetSettings):
+        self.settings = settings
+
+    def create_accumulator(self):
+        return InputStats()
+
+    def add_input(self, accumulator, p: Pair):
+        return accumulator.add(p, self.settings)
+
+
+class _RepoStatsFn(_MergingFn):
+    def create_accumulator(self):
+        return RepoStats()
+
+    def add_input(self, accumulator, p: Pair):
+        return accumulator.add(p)
+
+    def extract_output(self, accumulator):
+        return accumulator.entry()
+
+
+class _RowStatsFn(_MergingFn):
+    def create_accumulator(self):
+        return RowStats()
+
+    def add_input(self, accumulator, placed):
+        split, (p, row_id, cluster) = placed
+        return accumulator.add(split, p, row_id, cluster)
+
+
+class _TableFn(beam.CombineFn):
+    """(key, small value) -> one dict (the repository table: one entry per repository)."""
+
+    def create_accumulator(self):
+        return {}
+
+    def add_input(self, accumulator, kv):
+        accumulator[kv[0]] = kv[1]
+        return accumulator
+
+    def merge_accumulators(self, accumulators):
+        out: dict = {}
+        for acc in accumulators:
+            out.update(acc)
+        return out
+
+    def extract_output(self, accumulator):
+        return dict(sorted(accumulator.items()))
+
+
+class _SumCountsFn(beam.CombineFn):
+    """name -> count dicts, summed."""
+
+    def create_accumulator(self):
+        return Counter()
+
+    def add_input(self, accumulator, counts):
+        accumulator.update(counts)
+        return accumulator
+
+    def merge_accumulators(self, accumulators):
+        out: Counter = Counter()
+        for acc in accumulators:
+            out.update(acc)
+        return out
+
+    def extract_output(self, accumulator):
+        return dict(sorted(accumulator.items()))
+
+
+class _FirstPairFn(beam.CombineFn):
+    """Pairs under one key -> (the smallest by pair_key, how many there were)."""
+
+    def create_accumulator(self):
+        return (None, 0)
+
+    def add_input(self, accumulator, p: Pair):
+        best, n = accumulator
+        return (p if best is None else smaller(best, p), n + 1)
+
+    def merge_accumulators(self, accumulators):
+        best, n = None, 0
+        for other, m in accumulators:
+            if other is not None:
+                best = other if best is None else smaller(best, other)
+            n += m
+        return (best, n)
+
+    def extract_output(self, accumulator):
+        return accumulator
+
+
+class _ComponentsFn(beam.CombineFn):
+    """Near-duplicate edges -> node -> root of its component (only nodes with an edge)."""
+
+    def create_accumulator(self):
+        return UnionFind()
+
+    def add_input(self, accumulator, edge):
+        accumulator.union(*edge)
+        return accumulator
+
+    def merge_accumulators(self, accumulators):
+        accumulators = iter(accumulators)
+        first = next(accumulators)
+        for acc in accumulators:
+            first.merge(acc)
+        return first
+
+    def extract_output(self, accumulator):
+        return accumulator.roots()
+
+
+class _ShardIndexFn(beam.CombineFn):
+    """What the shard writers wrote: files, sizes by split, the largest shard."""
+
+    def create_accumulator(self):
+        return {"files": set(), "changed": set(), "sizes": {}, "largest": 0}
+
+    def add_input(self, accumulator, info):
+        accumulator["files"].update(info["files"])
+        accumulator["changed"].update(info["changed"])
+        arrow, parquet = accumulator["sizes"].get(info["split"], (0, 0))
+        accumulator["sizes"][info["split"]] = (arrow + info["arrow"], parquet + info["parquet"])
+        accumulator["largest"] = max(accumulator["largest"], info["rows"])
+        return accumulator
+
+    def merge_accumulators(self, accumulators):
+        out = self.create_accumulator()
+        for acc in accumulators:
+            out["files"] |= acc["files"]
+            out["changed"] |= acc["changed"]
+            for split, (arrow, parquet) in acc["sizes"].items():
+                a, p = out["sizes"].get(split, (0, 0))
+                out["sizes"][split] = (a + arrow, p + parquet)
+            out["largest"] = max(out["largest"], acc["largest"])
+        return out
+
+    def extract_output(self, accumulator):
+        return accumulator
+
+
+# ------------------------------------------------------------------ DoFns
+
+
+class _CountingDoFn(beam.DoFn):
+    """A DoFn that tallies what it removes and emits one count dict per bundle (tag COUNTS)."""
+
+    def start_bundle(self):
+        self._counts: Counter = Counter()
+
+    def finish_bundle(self):
+        if self._counts:
+            yield pvalue.TaggedOutput(
+                COUNTS, WindowedValue(dict(self._counts), MIN_TIMESTAMP, [GlobalWindow()])
+            )
+
+
+class _FilterFn(beam.DoFn):
+    """The pairs the build keeps (runnable, licenses, sources); none when the dataset is
+    unchanged (the gate), so that nothing downstream does any work."""
+
+    def __init__(self, settings: DatasetSettings):
+        self.settings = settings
+
+    def process(self, p: Pair, gate: Mapping[str, Any]):
+        if gate["unchanged"] is None and removal(p, self.settings) is None:
+            yield p
+
+
+class _DropCopiesFn(_CountingDoFn):
+    """The pairs of one (repo, path); none when the file is a losing copy of a blob."""
+
+    def process(self, element):
+        _file, grouped = element
+        if next(iter(grouped["lost"]), None) is not None:
+            self._counts["exact_files"] += 1
+            self._counts["exact_file_pairs"] += sum(1 for _ in grouped["pairs"])
+            return
+        yield from grouped["pairs"]
+
+
+class _FirstOfEachFn(_CountingDoFn):
+    def process(self, element):
+        _key, (best, n) = element
+        self._counts["exact_pairs"] += n - 1
+        yield best
+
+
+class _MinHashFn(beam.DoFn):
+    """(shingle-set digest, an output with that set) -> (digest, MinHash signature)."""
+
+    def __init__(self, num_perm: int):
+        self.num_perm = num_perm
+
+    def setup(self):
+        self._hasher = MinHasher(self.num_perm)  # the permutations, once per worker
+
+    def process(self, element):
+        digest, output = element
+        yield digest, self._hasher.signature(shingles(output))
+
+
+class _BandsFn(beam.DoFn):
+    """(digest, signature) -> one (LSH bucket, (digest, signature)) per band."""
+
+    def __init__(self, threshold: float, num_perm: int):
+        self.threshold, self.num_perm = threshold, num_perm
+
+    def setup(self):
+        self._bands, self._rows = lsh_params(self.threshold, self.num_perm)
+
+    def process(self, element):
+        _digest, signature = element
+        for key in band_keys(signature, self._bands, self._rows):
+            yield key, element
+
+
+def _similar(bucket, threshold: float):
+    _key, members = bucket
+    members = list(members)
+    if len(members) > 1:
+        yield from _similar_pairs(members, threshold)
+
+
+def _node(p: Pair, threshold: float | None) -> tuple[bytes, Pair]:
+    """A pair's node in the near-duplicate graph: its shingle-set digest (20 bytes), or,
+    for a pair that takes part in no comparison, a node of its own (17 bytes)."""
+    digest = shingle_digest(p.output) if threshold is not None else None
+    return (digest if digest is not None else b"\x00" + pair_id(p).encode()), p
+
+
+def _component(node_pair, roots: Mapping[bytes, bytes]):
+    node, p = node_pair
+    return roots.get(node, node), p
+
+
+class _KeepFn(_CountingDoFn):
+    """One near-duplicate component -> its rows: (pair, id, cluster id)."""
+
+    def __init__(self, scope: str):
+        self.scope = scope
+
+    def process(self, element):
+        _root, pairs = element
+        rep = None
+        for p in pairs:  # first pass: the representative (iterables may be re-read)
+            rep = p if rep is None else smaller(rep, p)
+        cluster, first = pair_id(rep), pair_key(rep)
+        kept = 0
+        for p in pairs:
+            if (self.scope == "all" or p.repo != rep.repo) and pair_key(p) != first:
+                self._counts["near"] += 1
+                continue
+            kept += 1
+            yield p, pair_id(p), cluster
+        self._counts["clusters"] += 1
+        self._counts["clusters_with_several_rows"] += kept > 1
+
+
+def _place(row, plan: Mapping[str, Any]):
+    p, row_id, _cluster = row
+    split = plan["split_of_repo"][p.repo]
+    return (split, shard_of(row_id, plan["shards"][split])), row
+
+
+class _WriteShardFn(beam.DoFn):
+    """The rows of one shard -> its JSON Lines and Parquet files (unless refused)."""
+
+    def __init__(self, output: str):
+        self.output = output
+
+    def process(self, element, plan: Mapping[str, Any]):
+        from ..dataset.publish import DatasetTree
+        from ..dataset.rows import to_row
+
+        if plan["refused"] is not None:
+            return
+        (split, index), rows = element
+        ordered = sorted(rows, key=lambda r: pair_key(r[0]))
+        dicts = [to_row(p, row_id, cluster) for p, row_id, cluster in ordered]
+        tree = DatasetTree(self.output)
+        jsonl, parquet = shard_files(split, index, plan["shards"][split])
+        data, arrow = parquet_bytes(dicts)
+        tree.write(jsonl, jsonl_bytes(dicts))
+        tree.write(parquet, data)
+        metrics.count("dataset_shards_written", len(tree.changed))
+        yield {"split": split, "files": [jsonl, parquet], "changed": tree.changed,
+               "rows": len(dicts), "arrow": arrow, "parquet": len(data)}
+
+
+# ------------------------------------------------------------------ global steps
+
+
+def _gate(digest, output: str, settings: Any, skipped: Mapping[str, int]) -> dict[str, Any]:
+    """The inputs' digest, and the dataset's statistics when it was built from them."""
+    from ..dataset.state import inputs_digest, unchanged_dataset
+
+    inputs = inputs_digest(digest, settings, skipped)
+    return {"inputs": inputs, "unchanged": unchanged_dataset(output, inputs)}
+
+
+def _plan(table: Mapping[str, Mapping[str, Any]], output: str,
+          settings: DatasetSettings) -> dict[str, Any]:
+    """Splits, shard counts and the shrink guard's verdict: all from the repository
+    table, before any row is written."""
+    from ..dataset.publish import previous_rows, shrink_refusal
+    from ..dataset.splits import SPLITS, assign_splits, previous_splits
+
+    previous = (previous_splits(output, settings.split_ratios, settings.seed)
+                if settings.sticky_splits else {})
+    split_of_repo = assign_splits({repo: e["by_flavor"] for repo, e in table.items()},
+                                  settings.split_ratios, settings.seed, previous)
+    rows = dict.fromkeys(SPLITS, 0)
+    for repo, entry in table.items():
+        rows[split_of_repo[repo]] += entry["rows"]
+    refused, before = None, None
+    if not settings.allow_shrink:
+        before = previous_rows(output)
+        refused = shrink_refusal(sum(rows.values()), before)
+    return {
+        "split_of_repo": split_of_repo,
+        "rows": rows,
+        "shards": {s: shard_count(n, settings.shard_size) for s, n in rows.items()},
+        "refused": refused,
+        "previous_rows": before,
+    }
+
+
+def _remove_refusal(output: str) -> None:
+    from apache_beam.io.filesystems import FileSystems
+
+    path = join(output, "run", REFUSED)
+    if FileSystems.exists(path):
+        FileSystems.delete([path])
+
+
+def _publish(index, output: str, settings: DatasetSettings, gate, plan, inputs, rows,
+             counts, table, skipped) -> dict[str, Any]:
+    """The final step (one element, small inputs): keep, refuse or publish the dataset."""
+    from ..dataset.publish import write_documents
+    from ..dataset.state import record_dataset
+    from ..dataset.stats import license_repositories, stats_document
+
+    if gate["unchanged"] is not None:
+        metrics.count("dataset_unchanged")
+        _remove_refusal(output)
+        return gate["unchanged"]
+    doc = stats_document(settings, inputs, rows, table, plan["split_of_repo"], counts, counts,
+                         skipped)
+    if plan["refused"] is not None:
+        metrics.count("dataset_refused")
+        refusal = {"reason": plan["refused"], "previous_rows": plan["previous_rows"],
+                   "stats": doc}
+        text = json.dumps(refusal, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        write_if_changed(join(output, "run", REFUSED), text.encode("utf-8"))
+        return {"refused": refusal}
+    stats = write_documents(
+        output, doc,
+        sizes={s: index["sizes"].get(s, (0, 0)) for s in doc["splits"]},
+        example=rows.example(),
+        license_repos=license_repositories(table),
+        largest_shard=index["largest"],
+        shards=index["files"],
+        shards_changed=index["changed"],
+    )
+    record_dataset(output, gate["inputs"])
+    _remove_refusal(output)
+    _LOGGER.info("dataset: %d rows, %d files changed, %d stale files deleted",
+                 stats.rows, len(stats.changed), len(stats.deleted))
+    return stats.as_dict()
+
+
+# ------------------------------------------------------------------ composites
+
+
+class _ExactFiles(beam.PTransform):
+    """Pairs -> the pairs of the first copy of every blob; counts of the others."""
+
+    def expand(self, kept):
+        losing = (
+            kept
+            | "FileCopies" >> beam.FlatMap(
+                lambda p: [(p.blob, (p.repo, p.path))] if p.blob else [])
+            | "DistinctCopies" >> beam.Distinct()
+            | "CopiesByBlob" >> beam.GroupByKey()
+            | "LosingCopies" >> beam.FlatMap(
+                lambda kv: [(copy, True) for copy in duplicate_copies(kv[1])])
+        )
+        by_file = kept | "PairsByFile" >> beam.Map(lambda p: ((p.repo, p.path), p))
+        out = (
+            {"pairs": by_file, "lost": losing}
+            | "JoinCopies" >> beam.CoGroupByKey()
+            | "DropCopies" >> beam.ParDo(_DropCopiesFn()).with_outputs(COUNTS, main="pairs")
+        )
+        return out.pairs, out[COUNTS]
+
+
+class _ExactPairs(beam.PTransform):
+    """Pairs -> one pair per (input, output), the smallest; counts of the others."""
+
+    def expand(self, pairs):
+        out = (
+            pairs
+            | "ByContent" >> beam.Map(lambda p: (content_key(p), p))
+            | "FirstByContent" >> beam.CombinePerKey(_FirstPairFn())
+            | "Keep" >> beam.ParDo(_FirstOfEachFn()).with_outputs(COUNTS, main="pairs")
+        )
+        return out.pairs, out[COUNTS]
+
+
+class _NearDuplicates(beam.PTransform):
+    """Pairs -> rows (pair, id, cluster id) without the near-duplicates the scope drops."""
+
+    def __init__(self, settings: DatasetSettings):
+        super().__init__()
+        self.settings = settings
+
+    def expand(self, pairs):
+        s = self.settings
+        threshold = s.near_dup_threshold
+        nodes = pairs | "Shingle" >> beam.Map(_node, threshold)
+        if threshold is not None and threshold < 1.0:
+            edges = (
+                nodes
+                | "OutputBySet" >> beam.FlatMap(
+                    lambda np: [(np[0], np[1].output)] if len(np[0]) == 20 else [])
+                | "OneOutputPerSet" >> beam.CombinePerKey(min)
+                | "MinHash" >> beam.ParDo(_MinHashFn(s.num_perm))
+                | "LshBands" >> beam.ParDo(_BandsFn(threshold, s.num_perm))
+                | "LshBuckets" >> beam.GroupByKey()
+                | "VerifiedEdges" >> beam.FlatMap(_similar, threshold)
+            )
+        else:  # no near-duplicate edges: only identical shingle sets are joined
+            edges = pairs.pipeline | "NoEdges" >> beam.Create([])
+        roots = edges | "Components" >> beam.CombineGlobally(_ComponentsFn())
+        out = (
+            nodes
+            | "ToComponent" >> beam.Map(_component, beam.pvalue.AsSingleton(roots))
+            | "ByComponent" >> beam.GroupByKey()
+            | "Representatives" >> beam.ParDo(_KeepFn(s.near_dup_scope)).with_outputs(
+                COUNTS, main="rows")
+        )
+        return out.rows, out[COUNTS]
+
+
+class BuildDataset(beam.PTransform):
+    """(Pairs, skip counts) -> dataset/; returns one element: what the build did.
+
+    ``skipped``: a PCollection of one dict, dead letters by reason (they go into
+    stats.json and the inputs' digest). ``digest_settings``: the settings that, when
+    changed, rebuild the dataset (default: ``settings``).
+    """
+
+    def __init__(self, output: str, settings: DatasetSettings,
+                 digest_settings: Mapping[str, Any] | None = None):
+        super().__init__()
+        self.output = output
+        self.settings = settings
+        self.digest_settings = settings if digest_settings is None else dict(digest_settings)
+
+    def expand(self, inputs):
+        pairs, skipped = inputs
+        s, output = self.settings, self.output
+        skipped_si = beam.pvalue.AsSingleton(skipped)
+        gate = beam.pvalue.AsSingleton(
+            pairs
+            | "Digest" >> beam.CombineGlobally(_DigestFn())
+            | "Unchanged" >> beam.Map(_gate, output, self.digest_settings, skipped_si)
+        )
+        inputs_stats = pairs | "InputStats" >> beam.CombineGlobally(_InputStatsFn(s))
+        kept = pairs | "Filter" >> beam.ParDo(_FilterFn(s), gate)
+        unique_files, file_counts = kept | "ExactFiles" >> _ExactFiles()
+        unique, pair_counts = unique_files | "ExactPairs" >> _ExactPairs()
+        rows, near_counts = unique | "NearDuplicates" >> _NearDuplicates(s)
+        counts = (
+            (file_counts, pair_counts, near_counts)
+            | "AllCounts" >> beam.Flatten()
+            | "Counts" >> beam.CombineGlobally(_SumCountsFn())
+        )
+        table = (
+            rows
+            | "ByRepository" >> beam.Map(lambda r: (r[0].repo, r[0]))
+            | "RepoStats" >> beam.CombinePerKey(_RepoStatsFn())
+            | "RepositoryTable" >> beam.CombineGlobally(_TableFn())
+        )
+        plan = beam.pvalue.AsSingleton(table | "Plan" >> beam.Map(_plan, output, s))
+        placed = rows | "Place" >> beam.Map(_place, plan)
+        index = (
+            placed
+            | "ByShard" >> beam.GroupByKey()
+            | "WriteShard" >> beam.ParDo(_WriteShardFn(output), plan)
+            | "ShardIndex" >> beam.CombineGlobally(_ShardIndexFn())
+        )
+        row_stats = (
+            placed
+            | "RowSplit" >> beam.Map(lambda kv: (kv[0][0], kv[1]))
+            | "RowStats" >> beam.CombineGlobally(_RowStatsFn())
+        )
+        return index | "Publish" >> beam.Map(
+            _publish, output, s, gate, plan,
+            beam.pvalue.AsSingleton(inputs_stats),
+            beam.pvalue.AsSingleton(row_stats),
+            beam.pvalue.AsSingleton(counts),
+            beam.pvalue.AsSingleton(table),
+            skipped_si,
+        )

@@ -362,7 +362,8 @@ def stats_document(
     lengths = rows.lengths
     return {
         "format_version": 2,
-        "input_pairs": inputs.pairs,
+        # the pairs the filters and de-duplication start from (after --runnable_only)
+        "input_pairs": inputs.pairs - (inputs.not_runnable if settings.runnable_only else 0),
         "rows": total,
         "splits": splits,
         "repositories": repos,

@@ -155,3 +155,28 @@ def test_lsh_candidates_and_checks_are_datasketchs(threshold):
 def test_one_band_for_thresholds_near_one():
     bands, rows = lsh_params(0.99, 128)
     assert bands == 1 and rows <= 128
+
+
+def test_code_tokens_and_shingles_are_those_of_the_named_group_tokenizer():
+    """findall over the group-less pattern gives what finditer over the named groups
+    gave (the serial build's tokenizer), on every file of the sample corpus."""
+    from beam_pipeline.dataset.minhash import _CODE_TOKEN, SHINGLE_TOKENS, code_tokens
+
+    def reference_tokens(code: str) -> list[str]:
+        return [m.group() for m in _CODE_TOKEN.finditer(code) if m.lastgroup != "comment"]
+
+    def reference_shingles(code: str) -> frozenset[bytes]:
+        tokens = reference_tokens(code)
+        k = min(SHINGLE_TOKENS, len(tokens))
+        return frozenset("\x1f".join(tokens[i:i + k]).encode("utf-8", "surrogatepass")
+                         for i in range(len(tokens) - k + 1)) if tokens else frozenset()
+
+    texts = [f.read_bytes().decode("utf-8", "surrogateescape")
+             for f in sorted((ROOT / "sample_corpus").rglob("*.py"))]
+    texts += ["", "# only", "x", "a = '#'  # c", 'f"{x}#" + r"\\d"', "\ud800 = 1", "'''open"]
+    assert len(texts) > 60
+    for text in texts:
+        assert code_tokens(text) == reference_tokens(text)
+        for line in text.splitlines()[:40]:
+            assert shingles(line) == reference_shingles(line)
+        assert shingles(text) == reference_shingles(text)

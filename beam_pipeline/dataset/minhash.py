@@ -25,6 +25,7 @@ __all__ = [
     "MinHasher",
     "band_keys",
     "code_tokens",
+    "digest_of",
     "lsh_params",
     "shingle_digest",
     "shingles",
@@ -50,27 +51,35 @@ _CODE_TOKEN = re.compile(
 )
 
 
+# The same alternatives without groups: `findall` gives whole tokens, and a token that
+# starts with "#" can only be a comment (the first alternative).
+_TOKEN = re.compile(re.sub(r"\(\?P<\w+>", "(?:", _CODE_TOKEN.pattern), re.VERBOSE)
+
+
 def code_tokens(code: str) -> list[str]:
-    return [m.group() for m in _CODE_TOKEN.finditer(code) if m.lastgroup != "comment"]
+    return [t for t in _TOKEN.findall(code) if t[0] != "#"]
 
 
 def shingles(code: str) -> frozenset[bytes]:
-    tokens = code_tokens(code)
+    """Every run of SHINGLE_TOKENS consecutive code tokens (all of them when fewer),
+    joined by \\x1f, as UTF-8 bytes."""
+    tokens = [t.encode("utf-8", "surrogatepass") for t in code_tokens(code)]
     if not tokens:
         return frozenset()
     k = min(SHINGLE_TOKENS, len(tokens))
-    return frozenset(
-        "\x1f".join(tokens[i : i + k]).encode("utf-8", "surrogatepass")
-        for i in range(len(tokens) - k + 1)
-    )
+    # the i-th of k shifted copies: zip stops at the shortest, the last full window
+    return frozenset(map(b"\x1f".join, zip(*(tokens[i:] for i in range(k)), strict=False)))
+
+
+def digest_of(shingle_set: frozenset[bytes]) -> bytes:
+    """The identity of a shingle set."""
+    return hashlib.sha1(b"\n".join(sorted(shingle_set))).digest()
 
 
 def shingle_digest(code: str) -> bytes | None:
     """The identity of the output's shingle set (None when it has no code token)."""
     found = shingles(code)
-    if not found:
-        return None
-    return hashlib.sha1(b"\n".join(sorted(found))).digest()
+    return digest_of(found) if found else None
 
 
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:

@@ -381,9 +381,9 @@ def test_dataflow_job_is_submitted_offline_without_any_token(
     root = graph.components.transforms[graph.root_transform_ids[0]]
     top = [graph.components.transforms[t].unique_name for t in root.subtransforms]
     assert [t for t in top if t in SIX] == SIX, top
-    # The dataset stage is parallel, keyed steps (shuffles by blob, by content, by LSH
-    # bucket, by near-duplicate component, by repository, by shard, by dead-letter
-    # bucket), composed under WriteJson's three named parts.
+    # The dataset stage is parallel, keyed steps (shuffles by blob, by file, by shingle
+    # set, by LSH bucket, by near-duplicate component, by repository, by shard, by
+    # dead-letter bucket), composed under WriteJson's three named parts.
     steps = {t.unique_name: t.spec.urn for t in graph.components.transforms.values()}
     write = graph.components.transforms[next(
         t for t in root.subtransforms if graph.components.transforms[t].unique_name == "WriteJson")]
@@ -392,8 +392,8 @@ def test_dataflow_job_is_submitted_offline_without_any_token(
         "WriteJson/Pairs", "WriteJson/BuildDataset"]
     shuffles = {name for name, urn in steps.items() if urn == "beam:transform:group_by_key:v1"}
     for step in ("ExactFiles/CopiesByBlob", "ExactFiles/JoinCopies/CoGroupByKeyImpl/GroupByKey",
-                 "ExactPairs/FirstByContent/GroupByKey", "NearDuplicates/LshBuckets",
-                 "NearDuplicates/ByComponent", "RepoStats/GroupByKey", "ByShard"):
+                 "Clusters/OneSignaturePerSet/GroupByKey", "Clusters/LshBuckets",
+                 "Clusters/Representatives/GroupByKey", "RepoStats/GroupByKey", "ByShard"):
         assert f"WriteJson/BuildDataset/{step}" in shuffles, step
     assert "WriteJson/WriteDeadLetters/ByBucket" in shuffles
     assert not [name for name in steps if "ToList" in name or "ToDict" in name]

@@ -94,8 +94,10 @@ def synthetic_corpus() -> list[Pair]:
     for r in range(0, 26, 4):
         add(repos[r], "waits.py", r, f"# pause {r}\n" + wait.replace("\n", "\n\n" * (r % 2 + 1)),
             r=r, input=f"Fade the title in, then wait ({r})", source="user")
-    # Outputs without a code token, and pairs without a blob.
+    # Outputs without a code token (one in two files), and pairs without a blob.
     add(repos[6], "notes.py", 1, "# just a comment", r=6, input="Nothing to run here")
+    add(repos[13], "notes.py", 1, "# just a comment", r=13, input="Nothing to run here",
+        source="user")
     add(repos[8], "notes.py", 2, "pass", r=8, input="Placeholder step", blob="")
     add(repos[8], "notes.py", 3, "pass", r=8, input="Another placeholder", blob="")
     # Placeholders of redacted credentials.

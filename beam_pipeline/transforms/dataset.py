@@ -11,11 +11,11 @@ plain-Python decisions live in ``beam_pipeline.dataset``; this module wires them
       ├─ Filter (runnable, licenses, sources) <──────────────────────┘
       │    ExactFiles: (blob -> copies) GroupByKey -> losing copies,
       │                CoGroupByKey with the pairs by (repo, path)
-      │    ExactPairs: CombinePerKey by hash of (input, output) -> smallest pair
-      │    NearDuplicates: shingle-set digest per pair; one MinHash per digest;
-      │                LSH bands GroupByKey -> verified edges -> union-find
-      │                (CombineGlobally) -> components; GroupByKey by
-      │                component -> representative, kept rows
+      │    Clusters:   node of each pair (its shingle set's digest) and MinHash
+      │                signature; one signature per node; LSH bands GroupByKey ->
+      │                verified edges -> union-find (CombineGlobally) -> components;
+      │                CombinePerKey by component -> the representative, counts of
+      │                exact and near duplicates (scope "cross_repo": GroupByKey)
       │    rows ─ RepoStats (CombinePerKey) -> RepositoryTable (CombineGlobally)
       │                -> Plan: splits (sticky), shard counts, shrink guard
       │    rows ─ Place -> GroupByKey (split, shard) -> WriteShard (gated by Plan)
@@ -24,6 +24,8 @@ plain-Python decisions live in ``beam_pipeline.dataset``; this module wires them
     Publish (one element): stats.json, card, plots, stale files, state/dataset.json,
     or run/refused.json when the shrink guard refuses.
 
+Exact pair duplicates share their output, hence their shingle set and component:
+they are resolved with the near-duplicates, which saves a shuffle of every pair.
 If the inputs' digest matches the one recorded for the dataset in the output
 (and its files are intact), Filter passes nothing and Publish keeps the dataset.
 """
@@ -46,7 +48,7 @@ from .. import metrics
 from ..dataset import DatasetSettings, pair_id, pair_key
 from ..dataset.clusters import UnionFind
 from ..dataset.dedup import content_key, duplicate_copies, smaller
-from ..dataset.minhash import MinHasher, band_keys, lsh_params, shingle_digest, shingles
+from ..dataset.minhash import MinHasher, band_keys, digest_of, lsh_params, shingles
 from ..dataset.minhash import similar_pairs as _similar_pairs
 from ..dataset.settings import removal
 from ..dataset.shards import jsonl_bytes, parquet_bytes, shard_count, shard_files, shard_of
@@ -60,6 +62,7 @@ _LOGGER = logging.getLogger(__name__)
 
 REFUSED = "refused.json"  # in run/: why the last run left the dataset as it was
 COUNTS = "counts"  # side output of the de-duplication steps: what they removed
+SIGNATURES = "signatures"  # side output of Shingle: (node, MinHash signature)
 
 
 # ------------------------------------------------------------------ combiners
@@ -160,23 +163,46 @@ class _SumCountsFn(beam.CombineFn):
         return dict(sorted(accumulator.items()))
 
 
-class _FirstPairFn(beam.CombineFn):
-    """Pairs under one key -> (the smallest by pair_key, how many there were)."""
+class _RepresentativeFn(beam.CombineFn):
+    """The pairs of one near-duplicate component -> (its smallest pair, how many pairs,
+    how many distinct ``(input, output)``): all the default scope needs, merged from
+    partial results, so a component is never held whole."""
 
     def create_accumulator(self):
-        return (None, 0)
+        return [None, 0, set()]
 
     def add_input(self, accumulator, p: Pair):
-        best, n = accumulator
-        return (p if best is None else smaller(best, p), n + 1)
+        best = accumulator[0]
+        accumulator[0] = p if best is None else smaller(best, p)
+        accumulator[1] += 1
+        accumulator[2].add(content_key(p))
+        return accumulator
 
     def merge_accumulators(self, accumulators):
-        best, n = None, 0
-        for other, m in accumulators:
-            if other is not None:
-                best = other if best is None else smaller(best, other)
-            n += m
-        return (best, n)
+        out = self.create_accumulator()
+        for best, n, contents in accumulators:
+            if best is not None:
+                out[0] = best if out[0] is None else smaller(out[0], best)
+            out[1] += n
+            out[2] |= contents
+        return out
+
+    def extract_output(self, accumulator):
+        best, n, contents = accumulator
+        return best, n, len(contents)
+
+
+class _AnyFn(beam.CombineFn):
+    """Values under one key that are all the same (one signature per shingle set) -> one."""
+
+    def create_accumulator(self):
+        return None
+
+    def add_input(self, accumulator, value):
+        return value if accumulator is None else accumulator
+
+    def merge_accumulators(self, accumulators):
+        return next((a for a in accumulators if a is not None), None)
 
     def extract_output(self, accumulator):
         return accumulator
@@ -272,25 +298,31 @@ class _DropCopiesFn(_CountingDoFn):
         yield from grouped["pairs"]
 
 
-class _FirstOfEachFn(_CountingDoFn):
-    def process(self, element):
-        _key, (best, n) = element
-        self._counts["exact_pairs"] += n - 1
-        yield best
+class _NodeFn(beam.DoFn):
+    """A pair -> (its node in the near-duplicate graph, the pair); and, tagged SIGNATURES,
+    (node, MinHash signature) for the LSH (permutations built once, in setup).
 
+    The node is the digest of the output's shingle set (20 bytes): outputs with the
+    same set are one node. A pair that takes part in no comparison (no code token,
+    or near-duplicates off) gets a node of its own content (33 bytes), so that exact
+    duplicates of it still meet."""
 
-class _MinHashFn(beam.DoFn):
-    """(shingle-set digest, an output with that set) -> (digest, MinHash signature)."""
-
-    def __init__(self, num_perm: int):
-        self.num_perm = num_perm
+    def __init__(self, threshold: float | None, num_perm: int):
+        self.threshold, self.num_perm = threshold, num_perm
 
     def setup(self):
-        self._hasher = MinHasher(self.num_perm)  # the permutations, once per worker
+        self._lsh = self.threshold is not None and self.threshold < 1.0
+        self._hasher = MinHasher(self.num_perm) if self._lsh else None
 
-    def process(self, element):
-        digest, output = element
-        yield digest, self._hasher.signature(shingles(output))
+    def process(self, p: Pair):
+        found = shingles(p.output) if self.threshold is not None else frozenset()
+        if not found:
+            yield b"\x00" + content_key(p), p
+            return
+        node = digest_of(found)
+        yield node, p
+        if self._hasher is not None:
+            yield pvalue.TaggedOutput(SIGNATURES, (node, self._hasher.signature(found)))
 
 
 class _BandsFn(beam.DoFn):
@@ -315,39 +347,45 @@ def _similar(bucket, threshold: float):
         yield from _similar_pairs(members, threshold)
 
 
-def _node(p: Pair, threshold: float | None) -> tuple[bytes, Pair]:
-    """A pair's node in the near-duplicate graph: its shingle-set digest (20 bytes), or,
-    for a pair that takes part in no comparison, a node of its own (17 bytes)."""
-    digest = shingle_digest(p.output) if threshold is not None else None
-    return (digest if digest is not None else b"\x00" + pair_id(p).encode()), p
-
-
 def _component(node_pair, roots: Mapping[bytes, bytes]):
     node, p = node_pair
     return roots.get(node, node), p
 
 
-class _KeepFn(_CountingDoFn):
-    """One near-duplicate component -> its rows: (pair, id, cluster id)."""
+class _RepresentativeRowFn(_CountingDoFn):
+    """Scope "all": a component's smallest pair is its only row."""
 
-    def __init__(self, scope: str):
-        self.scope = scope
+    def process(self, element):
+        _root, (rep, n, contents) = element
+        self._counts["exact_pairs"] += n - contents
+        self._counts["near"] += contents - 1
+        self._counts["clusters"] += 1
+        row_id = pair_id(rep)
+        yield rep, row_id, row_id
+
+
+class _SameRepositoryRowsFn(_CountingDoFn):
+    """Scope "cross_repo": a component's rows are its pairs in its smallest pair's
+    repository (each (input, output) once)."""
 
     def process(self, element):
         _root, pairs = element
-        rep = None
-        for p in pairs:  # first pass: the representative (iterables may be re-read)
-            rep = p if rep is None else smaller(rep, p)
-        cluster, first = pair_id(rep), pair_key(rep)
-        kept = 0
+        first: dict[bytes, Pair] = {}
+        n = 0
         for p in pairs:
-            if (self.scope == "all" or p.repo != rep.repo) and pair_key(p) != first:
-                self._counts["near"] += 1
-                continue
-            kept += 1
-            yield p, pair_id(p), cluster
+            n += 1
+            key = content_key(p)
+            first[key] = p if key not in first else smaller(first[key], p)
+        unique = sorted(first.values(), key=pair_key)
+        rep = unique[0]
+        cluster = pair_id(rep)
+        kept = [p for p in unique if p.repo == rep.repo]
+        self._counts["exact_pairs"] += n - len(unique)
+        self._counts["near"] += len(unique) - len(kept)
         self._counts["clusters"] += 1
-        self._counts["clusters_with_several_rows"] += kept > 1
+        self._counts["clusters_with_several_rows"] += len(kept) > 1
+        for p in kept:
+            yield p, pair_id(p), cluster
 
 
 def _place(row, plan: Mapping[str, Any]):
@@ -488,21 +526,12 @@ class _ExactFiles(beam.PTransform):
         return out.pairs, out[COUNTS]
 
 
-class _ExactPairs(beam.PTransform):
-    """Pairs -> one pair per (input, output), the smallest; counts of the others."""
+class _Clusters(beam.PTransform):
+    """Pairs -> rows (pair, id, cluster id): exact pair duplicates and near-duplicates
+    removed; counts of both.
 
-    def expand(self, pairs):
-        out = (
-            pairs
-            | "ByContent" >> beam.Map(lambda p: (content_key(p), p))
-            | "FirstByContent" >> beam.CombinePerKey(_FirstPairFn())
-            | "Keep" >> beam.ParDo(_FirstOfEachFn()).with_outputs(COUNTS, main="pairs")
-        )
-        return out.pairs, out[COUNTS]
-
-
-class _NearDuplicates(beam.PTransform):
-    """Pairs -> rows (pair, id, cluster id) without the near-duplicates the scope drops."""
+    Exact duplicates share their output, hence their node: they are resolved inside
+    the component with the near-duplicates, which saves a shuffle of every pair."""
 
     def __init__(self, settings: DatasetSettings):
         super().__init__()
@@ -511,14 +540,12 @@ class _NearDuplicates(beam.PTransform):
     def expand(self, pairs):
         s = self.settings
         threshold = s.near_dup_threshold
-        nodes = pairs | "Shingle" >> beam.Map(_node, threshold)
+        nodes = pairs | "Shingle" >> beam.ParDo(_NodeFn(threshold, s.num_perm)).with_outputs(
+            SIGNATURES, main="nodes")
         if threshold is not None and threshold < 1.0:
             edges = (
-                nodes
-                | "OutputBySet" >> beam.FlatMap(
-                    lambda np: [(np[0], np[1].output)] if len(np[0]) == 20 else [])
-                | "OneOutputPerSet" >> beam.CombinePerKey(min)
-                | "MinHash" >> beam.ParDo(_MinHashFn(s.num_perm))
+                nodes[SIGNATURES]
+                | "OneSignaturePerSet" >> beam.CombinePerKey(_AnyFn())
                 | "LshBands" >> beam.ParDo(_BandsFn(threshold, s.num_perm))
                 | "LshBuckets" >> beam.GroupByKey()
                 | "VerifiedEdges" >> beam.FlatMap(_similar, threshold)
@@ -526,13 +553,20 @@ class _NearDuplicates(beam.PTransform):
         else:  # no near-duplicate edges: only identical shingle sets are joined
             edges = pairs.pipeline | "NoEdges" >> beam.Create([])
         roots = edges | "Components" >> beam.CombineGlobally(_ComponentsFn())
-        out = (
-            nodes
-            | "ToComponent" >> beam.Map(_component, beam.pvalue.AsSingleton(roots))
-            | "ByComponent" >> beam.GroupByKey()
-            | "Representatives" >> beam.ParDo(_KeepFn(s.near_dup_scope)).with_outputs(
-                COUNTS, main="rows")
-        )
+        by_component = nodes.nodes | "ToComponent" >> beam.Map(
+            _component, beam.pvalue.AsSingleton(roots))
+        if s.near_dup_scope == "all":
+            out = (
+                by_component
+                | "Representatives" >> beam.CombinePerKey(_RepresentativeFn())
+                | "Rows" >> beam.ParDo(_RepresentativeRowFn()).with_outputs(COUNTS, main="rows")
+            )
+        else:
+            out = (
+                by_component
+                | "ByComponent" >> beam.GroupByKey()
+                | "Rows" >> beam.ParDo(_SameRepositoryRowsFn()).with_outputs(COUNTS, main="rows")
+            )
         return out.rows, out[COUNTS]
 
 
@@ -563,10 +597,9 @@ class BuildDataset(beam.PTransform):
         inputs_stats = pairs | "InputStats" >> beam.CombineGlobally(_InputStatsFn(s))
         kept = pairs | "Filter" >> beam.ParDo(_FilterFn(s), gate)
         unique_files, file_counts = kept | "ExactFiles" >> _ExactFiles()
-        unique, pair_counts = unique_files | "ExactPairs" >> _ExactPairs()
-        rows, near_counts = unique | "NearDuplicates" >> _NearDuplicates(s)
+        rows, cluster_counts = unique_files | "Clusters" >> _Clusters(s)
         counts = (
-            (file_counts, pair_counts, near_counts)
+            (file_counts, cluster_counts)
             | "AllCounts" >> beam.Flatten()
             | "Counts" >> beam.CombineGlobally(_SumCountsFn())
         )

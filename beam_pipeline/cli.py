@@ -462,7 +462,7 @@ def _run_pipeline(options, opts, cfg, started: str, started_at: float,
     if revoked:
         raise UserError(
             f"GitHub rejected the token in ${cfg.token_env} during the run (401 Bad credentials): "
-            f"{revoked} item(s) skipped, no DVC snapshot made; see {cfg.output}/run/errors.jsonl"
+            f"{revoked} item(s) skipped, no DVC snapshot made; see {cfg.output}/run/errors/"
         )
     pipeline_done = time.monotonic()
     timings: dict[str, Any] = {
@@ -604,7 +604,7 @@ def format_report(s: dict[str, Any]) -> str:
                       + f"; pairs in scenes {sc['pairs_in_scenes']}, checked "
                       f"{sc['pairs_in_checked_scenes']}")
         if s.get("skipped_by_reason", {}).get("no_sandbox"):
-            scene_line += " -- NO SANDBOX here, nothing was run (see run/errors.jsonl)"
+            scene_line += " -- NO SANDBOX here, nothing was run (see run/errors/)"
     else:
         scene_line = "off (--check_scenes runs them)"
     lines = [

@@ -42,6 +42,7 @@ __all__ = [
     "dataset_stats_path",
     "errors_dir",
     "errors_shard_path",
+    "legacy_errors_path",
     "processed_dir",
     "processed_path",
     "raw_dir",
@@ -139,6 +140,11 @@ def dataset_state_path(output: str) -> str:
 
 def errors_dir(output: str) -> str:
     return join(output, "run", "errors")
+
+
+def legacy_errors_path(output: str) -> str:
+    """The single dead-letter file of older versions (removed when found)."""
+    return join(output, "run", "errors.jsonl")
 
 
 def errors_shard_path(output: str, index: int, count: int) -> str:

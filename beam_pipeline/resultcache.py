@@ -29,7 +29,7 @@ from typing import Any
 from .layout import cache_path
 from .storage import read_bytes, write_atomic
 
-__all__ = ["ResultCache", "code_version", "fields_of", "file_key"]
+__all__ = ["ResultCache", "code_version", "fields_of", "file_key", "module_files"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def code_version(explicit: str, modules: Iterable[str], *shapes: type, settings:
     digest = hashlib.sha256()
     digest.update(f"{sys.version_info.major}.{sys.version_info.minor}\0{settings}\0".encode())
     for name in modules:
-        for path in _module_files(name):  # a package: every module of it
+        for path in module_files(name):  # a package: every module of it
             with open(path, "rb") as f:
                 digest.update(f.read())
     for shape in shapes:
@@ -118,7 +118,7 @@ def file_key(blob: str, path: str | None = None) -> str:
     return f"{blob}-{hashlib.sha256(path.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"
 
 
-def _module_files(name: str) -> list[str]:
+def module_files(name: str) -> list[str]:
     """The source files of a module, or of every module of a package."""
     import os
 

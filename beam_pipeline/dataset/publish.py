@@ -14,13 +14,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ..layout import dataset_dir, dataset_stats_path
 from ..storage import join, list_files, read_bytes, write_if_changed
 
 __all__ = [
     "DatasetRefused",
     "DatasetStats",
     "DatasetTree",
-    "dataset_root",
     "previous_rows",
     "shrink_refusal",
 ]
@@ -75,12 +75,6 @@ class DatasetStats:
         return out
 
 
-def dataset_root(output_dir: str) -> str:
-    from ..layout import dataset_dir
-
-    return dataset_dir(output_dir)
-
-
 class DatasetRefused(Exception):
     """The new dataset would be empty, or lose more than half the previous rows."""
 
@@ -93,7 +87,7 @@ class DatasetRefused(Exception):
 def previous_rows(output_dir: str) -> int | None:
     """Rows of the dataset already in ``<output_dir>/dataset`` (None when there is none)."""
     try:
-        rows = json.loads(read_bytes(join(dataset_root(output_dir), "stats.json")) or b"{}")
+        rows = json.loads(read_bytes(dataset_stats_path(output_dir)) or b"{}")
         rows = rows.get("rows")
     except Exception:  # noqa: BLE001 - absent or unreadable: nothing to protect
         return None
@@ -113,7 +107,7 @@ class DatasetTree:
     """The files of ``<output>/dataset/`` (paths relative to it, with '/')."""
 
     def __init__(self, output_dir: str) -> None:
-        self.root = dataset_root(output_dir)
+        self.root = dataset_dir(output_dir)
         self.written: list[str] = []
         self.changed: list[str] = []
 

@@ -111,10 +111,11 @@ def split_shares_note(rows: Mapping[str, int], ratios: Sequence[float]) -> str |
 def previous_splits(output_dir: str, ratios: Sequence[float], seed: str) -> dict[str, str]:
     """The repository -> split table of the dataset already in ``output_dir`` (its
     dataset/stats.json), if it was made with the same ratios and seed; else empty."""
-    from ..storage import join, read_bytes
+    from ..layout import dataset_stats_path
+    from ..storage import read_bytes
 
     try:
-        data = read_bytes(join(output_dir, "dataset", "stats.json"))
+        data = read_bytes(dataset_stats_path(output_dir))
         if data is None:
             return {}
         split = json.loads(data).get("split", {})

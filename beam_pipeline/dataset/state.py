@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib.util
 import json
-import os
 from typing import Any
 
+from ..layout import dataset_dir, dataset_state_path, dataset_stats_path
 from ..records import Pair
-from ..storage import join, list_files, read_bytes, write_if_changed
+from ..resultcache import module_files
+from ..storage import list_files, read_bytes, write_if_changed
 
 __all__ = [
     "CODE_MODULES",
@@ -54,22 +54,6 @@ class PairsDigest:
         return self
 
 
-def _module_files(name: str) -> list[str]:
-    """The source files of a module, or of every module of a package."""
-    spec = importlib.util.find_spec(name)
-    if spec is None:
-        return []
-    if spec.submodule_search_locations:
-        return sorted(
-            os.path.join(root, f)
-            for location in spec.submodule_search_locations
-            for root, _dirs, files in os.walk(location)
-            for f in files
-            if f.endswith(".py")
-        )
-    return [spec.origin] if spec.origin else []
-
-
 def _canonical(value: Any) -> Any:
     """JSON-ready and the same in every process (sets sorted, dataclasses as dicts)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -90,7 +74,7 @@ def inputs_digest(pairs: PairsDigest, settings: Any, skipped: Any) -> str:
 
     digest = hashlib.sha256(f"{__version__}\0".encode())
     for module in CODE_MODULES:
-        for path in _module_files(module):
+        for path in module_files(module):
             with open(path, "rb") as f:
                 digest.update(f.read())
     digest.update(json.dumps([_canonical(settings), _canonical(skipped)], sort_keys=True).encode())
@@ -100,7 +84,7 @@ def inputs_digest(pairs: PairsDigest, settings: Any, skipped: Any) -> str:
 
 def _dataset_files(output: str) -> dict[str, str]:
     """relative path -> sha256 of every file of <output>/dataset/."""
-    root = join(output, "dataset")
+    root = dataset_dir(output)
     out: dict[str, str] = {}
     for path in list_files(root):
         data = read_bytes(path)
@@ -112,15 +96,13 @@ def _dataset_files(output: str) -> dict[str, str]:
 def unchanged_dataset(output: str, inputs: str) -> dict | None:
     """The statistics of the dataset in ``output`` if it was built from ``inputs``
     and is intact (every file as written, none added or removed); else None."""
-    from ..layout import dataset_state_path
-
     try:
         record = json.loads(read_bytes(dataset_state_path(output)) or b"null")
         if not isinstance(record, dict) or record.get("inputs") != inputs:
             return None
         if record.get("files") != _dataset_files(output):
             return None
-        stats = json.loads(read_bytes(join(output, "dataset", "stats.json")) or b"null")
+        stats = json.loads(read_bytes(dataset_stats_path(output)) or b"null")
     except (OSError, ValueError):
         return None
     return stats if isinstance(stats, dict) else None
@@ -128,8 +110,6 @@ def unchanged_dataset(output: str, inputs: str) -> dict | None:
 
 def record_dataset(output: str, inputs: str) -> None:
     """Remember what the dataset now in ``output`` was built from."""
-    from ..layout import dataset_state_path
-
     body = {"inputs": inputs, "files": _dataset_files(output)}
     write_if_changed(dataset_state_path(output),
                      json.dumps(body, sort_keys=True, indent=1).encode())

@@ -36,7 +36,7 @@ _VOLATILE = (
 
 def stable_detail(detail: object) -> str:
     """A dead letter's detail without tokens or run-specific parts, so that reruns
-    write the same run/errors.jsonl byte for byte."""
+    write the same run/errors/ byte for byte."""
     text = redact(str(detail))
     for pattern, replacement in _VOLATILE:
         text = pattern.sub(replacement, text)

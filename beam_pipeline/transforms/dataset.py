@@ -53,14 +53,14 @@ from ..dataset.minhash import similar_pairs as _similar_pairs
 from ..dataset.settings import removal
 from ..dataset.shards import jsonl_bytes, parquet_bytes, shard_count, shard_files, shard_of
 from ..dataset.stats import InputStats, RepoStats, RowStats
+from ..layout import refused_path
 from ..records import Pair
-from ..storage import join, write_if_changed
+from ..storage import write_if_changed
 
-__all__ = ["REFUSED", "BuildDataset"]
+__all__ = ["BuildDataset"]
 
 _LOGGER = logging.getLogger(__name__)
 
-REFUSED = "refused.json"  # in run/: why the last run left the dataset as it was
 COUNTS = "counts"  # side output of the de-duplication steps: what they removed
 SIGNATURES = "signatures"  # side output of Shingle: (node, MinHash signature)
 
@@ -460,7 +460,7 @@ def _plan(table: Mapping[str, Mapping[str, Any]], output: str,
 def _remove_refusal(output: str) -> None:
     from apache_beam.io.filesystems import FileSystems
 
-    path = join(output, "run", REFUSED)
+    path = refused_path(output)
     if FileSystems.exists(path):
         FileSystems.delete([path])
 
@@ -483,7 +483,7 @@ def _publish(index, output: str, settings: DatasetSettings, gate, plan, inputs, 
         refusal = {"reason": plan["refused"], "previous_rows": plan["previous_rows"],
                    "stats": doc}
         text = json.dumps(refusal, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-        write_if_changed(join(output, "run", REFUSED), text.encode("utf-8"))
+        write_if_changed(refused_path(output), text.encode("utf-8"))
         return {"refused": refusal}
     stats = write_documents(
         output, doc,

@@ -18,15 +18,14 @@ import apache_beam as beam
 from .. import metrics
 from ..config import JobConfig
 from ..dataset import DatasetSettings
-from ..layout import errors_dir, errors_shard_path, processed_path
+from ..layout import errors_dir, errors_shard_path, legacy_errors_path, processed_path
 from ..records import DeadLetter, FilePairs
-from ..storage import join, list_files, write_if_changed
+from ..storage import list_files, write_if_changed
 from ._common import DEAD, dead_letter
-from .dataset import REFUSED, BuildDataset
+from .dataset import BuildDataset
 
 __all__ = [
     "ERRORS_PER_SHARD",
-    "REFUSED",
     "WriteDeadLetters",
     "WriteJson",
     "WriteProcessed",
@@ -129,7 +128,7 @@ def _finish_errors(written: list[str], output: str) -> None:
         written = [errors_shard_path(output, 0, 1)]
         write_if_changed(written[0], b"")
     stale = [p for p in list_files(errors_dir(output)) if p not in set(written)]
-    legacy = join(output, "run", "errors.jsonl")
+    legacy = legacy_errors_path(output)
     if FileSystems.exists(legacy):
         stale.append(legacy)
     if stale:

@@ -6,7 +6,8 @@ processed/<owner>/<repo>/<path>.json   the pairs of one Manim file
 dataset/...                            the published dataset (shards, card, stats.json, plots)
 run/summary.json                       what the last run did
 run/errors/errors-<k>-of-<n>.jsonl     the run's dead letters, in hash-bucketed shards
-run/refused.json, run/scenes.jsonl     a refused dataset; scene verdicts (--check_scenes)
+run/scenes/scenes-<k>-of-<n>.jsonl     scene verdicts (--check_scenes), in the same shards
+run/refused.json                       why the last run did not publish its dataset
 run/dataflow_job.json                  the job a Dataflow submission started
 state/repos/<owner>/<repo>.json        crawl state of one repository
 state/cache/<kind>/<version>/<key[:2]>/<key>.json   a per-file result, by git blob id
@@ -41,14 +42,15 @@ __all__ = [
     "dataset_state_path",
     "dataset_stats_path",
     "errors_dir",
-    "errors_shard_path",
     "legacy_errors_path",
+    "legacy_scenes_path",
     "processed_dir",
     "processed_path",
     "raw_dir",
     "raw_path",
     "refused_path",
-    "scenes_path",
+    "run_shard_path",
+    "run_shards_dir",
     "state_path",
     "stored_name",
     "summary_path",
@@ -116,10 +118,6 @@ def refused_path(output: str) -> str:
     return join(output, "run", "refused.json")
 
 
-def scenes_path(output: str) -> str:
-    return join(output, "run", "scenes.jsonl")
-
-
 def dataflow_job_path(output: str) -> str:
     return join(output, "run", "dataflow_job.json")
 
@@ -138,8 +136,18 @@ def dataset_state_path(output: str) -> str:
     return join(output, "state", "dataset.json")
 
 
+def run_shards_dir(output: str, name: str) -> str:
+    """The folder of one kind of run records in shards (``errors``, ``scenes``)."""
+    return join(output, "run", name)
+
+
+def run_shard_path(output: str, name: str, index: int, count: int) -> str:
+    """Shard ``index`` of ``count`` of one kind of run records."""
+    return join(run_shards_dir(output, name), f"{name}-{index:05d}-of-{count:05d}.jsonl")
+
+
 def errors_dir(output: str) -> str:
-    return join(output, "run", "errors")
+    return run_shards_dir(output, "errors")
 
 
 def legacy_errors_path(output: str) -> str:
@@ -147,6 +155,6 @@ def legacy_errors_path(output: str) -> str:
     return join(output, "run", "errors.jsonl")
 
 
-def errors_shard_path(output: str, index: int, count: int) -> str:
-    """Shard ``index`` of ``count`` of the run's dead letters."""
-    return join(errors_dir(output), f"errors-{index:05d}-of-{count:05d}.jsonl")
+def legacy_scenes_path(output: str) -> str:
+    """The single scene-verdict file of older versions (removed when found)."""
+    return join(output, "run", "scenes.jsonl")

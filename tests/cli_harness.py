@@ -73,17 +73,27 @@ def summary(out: Path) -> dict:
     return json.loads((out / "run" / "summary.json").read_text())
 
 
-def errors(out: Path) -> list[dict]:
-    """Every dead letter of a run: the lines of run/errors/errors-*.jsonl, shard by shard."""
+def run_records(out: Path, name: str) -> list[dict]:
+    """The lines of run/<name>/<name>-*.jsonl (dead letters, scene verdicts), shard by shard."""
     rows = []
-    for path in sorted((out / "run" / "errors").glob("errors-*.jsonl")):
-        rows += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    for path in sorted((out / "run" / name).glob(f"{name}-*.jsonl")):
+        # "\n" only: U+2028 and the like are text inside a JSON string, not line ends
+        rows += [json.loads(line) for line in path.read_text(encoding="utf-8").split("\n") if line]
     return rows
 
 
+def run_record_files(out: Path, name: str) -> dict[str, bytes]:
+    """file name -> bytes of the shards of run/<name>/ (what must stay byte-identical)."""
+    return {p.name: p.read_bytes() for p in sorted((out / "run" / name).iterdir())}
+
+
+def errors(out: Path) -> list[dict]:
+    """Every dead letter of a run."""
+    return run_records(out, "errors")
+
+
 def errors_files(out: Path) -> dict[str, bytes]:
-    """name -> bytes of the shards of run/errors/ (what must stay byte-identical)."""
-    return {p.name: p.read_bytes() for p in sorted((out / "run" / "errors").iterdir())}
+    return run_record_files(out, "errors")
 
 
 def temp_files(root: Path) -> list[Path]:

@@ -395,7 +395,7 @@ def test_dataflow_job_is_submitted_offline_without_any_token(
                  "Clusters/OneSignaturePerSet/GroupByKey", "Clusters/LshBuckets",
                  "Clusters/Representatives/GroupByKey", "RepoStats/GroupByKey", "ByShard"):
         assert f"WriteJson/BuildDataset/{step}" in shuffles, step
-    assert "WriteJson/WriteDeadLetters/ByBucket" in shuffles
+    assert "WriteJson/WriteDeadLetters/Shards/ByBucket" in shuffles
     assert not [name for name in steps if "ToList" in name or "ToDict" in name]
 
     # The GitHub token is nowhere: request, staged objects, pickled DoFns, logs, output.

@@ -15,7 +15,15 @@ from pathlib import Path
 
 import psutil
 import pytest
-from cli_harness import clean_env, data_digests, errors, run_cli, summary
+from cli_harness import (
+    clean_env,
+    data_digests,
+    errors,
+    run_cli,
+    run_record_files,
+    run_records,
+    summary,
+)
 from scene_fixtures import (
     ALLOCATE_10GB,
     FORK_BOMB,
@@ -40,8 +48,7 @@ def needs_sandbox():
 
 
 def scene_rows(out: Path) -> list[dict]:
-    text = (out / "run" / "scenes.jsonl").read_text()
-    return [json.loads(line) for line in text.splitlines()]
+    return run_records(out, "scenes")
 
 
 def processed(out: Path, repo: str, path: str) -> list[dict]:
@@ -112,14 +119,14 @@ def test_rerun_uses_the_cache_and_is_byte_identical(sample_run, github):
     cwd, first = sample_run
     out = cwd / "out"
     before = data_digests(out)
-    verdicts = (out / "run" / "scenes.jsonl").read_bytes()
+    verdicts = run_record_files(out, "scenes")
     started = time.monotonic()
     proc = run_cli(cwd, github.url, "--check_scenes", "--scene_timeout_s", "20", timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     s = summary(out)["scenes"]
     assert s["cache_hits"] > 0
     assert data_digests(out) == before
-    assert (out / "run" / "scenes.jsonl").read_bytes() == verdicts
+    assert run_record_files(out, "scenes") == verdicts
     assert time.monotonic() - started < 120
 
 

@@ -241,34 +241,32 @@ class LabelPairs(beam.PTransform):
         )
 
 
-def _write_verdicts(all_scenes: list, output: str) -> int:
-    import json
+def _verdict_rows(fs):
+    for v in fs.verdicts:
+        yield {"repo": fs.repo, "path": fs.path, "scene": v.name, "kind": v.kind,
+               "start_line": v.start_line, "end_line": v.end_line,
+               "status": v.status, "detail": v.detail, "engine": v.engine}
 
-    from ..layout import scenes_path
-    from ..storage import write_if_changed
 
-    rows = []
-    for fs in all_scenes:
-        for v in fs.verdicts:
-            rows.append({"repo": fs.repo, "path": fs.path, "scene": v.name, "kind": v.kind,
-                         "start_line": v.start_line, "end_line": v.end_line,
-                         "status": v.status, "detail": v.detail, "engine": v.engine})
-    rows.sort(key=lambda r: (r["repo"], r["path"], r["start_line"], r["scene"]))
-    body = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows)
-    write_if_changed(scenes_path(output), body.encode("utf-8"))
-    return len(rows)
+def _verdict_order(row: dict) -> tuple:
+    return (row["repo"], row["path"], row["start_line"], row["scene"])
 
 
 class WriteSceneVerdicts(beam.PTransform):
-    """FileScenes -> run/scenes.jsonl: one line per scene and documentation example."""
+    """FileScenes -> run/scenes/ (shards, each sorted): one line per scene and
+    documentation example."""
 
     def __init__(self, output: str):
         super().__init__()
         self.output = output
 
     def expand(self, file_scenes):
+        from ..layout import legacy_scenes_path
+        from .jsonl_shards import WriteJsonlShards
+
         return (
             file_scenes
-            | "AllScenes" >> beam.combiners.ToList()
-            | "Write" >> beam.Map(_write_verdicts, self.output)
+            | "Rows" >> beam.FlatMap(_verdict_rows)
+            | "Shards" >> WriteJsonlShards(self.output, "scenes", _verdict_order,
+                                           legacy=legacy_scenes_path(self.output))
         )

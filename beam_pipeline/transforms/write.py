@@ -9,33 +9,27 @@ one worker.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
-import math
 
 import apache_beam as beam
 
 from .. import metrics
 from ..config import JobConfig
 from ..dataset import DatasetSettings
-from ..layout import errors_dir, errors_shard_path, legacy_errors_path, processed_path
+from ..layout import legacy_errors_path, processed_path
 from ..records import DeadLetter, FilePairs
-from ..storage import list_files, write_if_changed
+from ..storage import write_if_changed
 from ._common import DEAD, dead_letter
 from .dataset import BuildDataset
+from .jsonl_shards import WriteJsonlShards
 
 __all__ = [
-    "ERRORS_PER_SHARD",
     "WriteDeadLetters",
     "WriteJson",
     "WriteProcessed",
     "dataset_settings",
     "encode_pairs",
 ]
-
-# Dead letters per shard of run/errors/ (a shard is sorted in memory by one worker).
-ERRORS_PER_SHARD = 50_000
-
 
 def encode_pairs(fp: FilePairs) -> bytes:
     """The processed JSON of one file: an array of pairs in file order, stable bytes."""
@@ -80,59 +74,8 @@ class WriteProcessed(beam.PTransform):
 # ------------------------------------------------------------------ dead letters
 
 
-def _sort_key(d: DeadLetter) -> tuple[str, str, str, str]:
-    return (d.stage, d.reason, d.key, d.detail)
-
-
-def _bucket(d: DeadLetter, total: int) -> tuple[int, DeadLetter]:
-    """A dead letter's shard: a hash of its content (the same in every run and process)."""
-    shards = max(1, math.ceil(total / ERRORS_PER_SHARD))
-    text = "\x1f".join(_sort_key(d)).encode("utf-8", "surrogatepass")
-    return int.from_bytes(hashlib.sha256(text).digest()[:8], "big") % shards, d
-
-
-def _write_errors_shard(element, output: str, total: int) -> str:
-    index, letters = element
-    shards = max(1, math.ceil(total / ERRORS_PER_SHARD))
-    rows = sorted(letters, key=_sort_key)
-    body = "".join(json.dumps(d.to_json(), ensure_ascii=False, sort_keys=True) + "\n"
-                   for d in rows)
-    path = errors_shard_path(output, index, shards)
-    write_if_changed(path, body.encode("utf-8"))
-    return path
-
-
-class _Names(beam.CombineFn):
-    """The shard files written (a few names)."""
-
-    def create_accumulator(self):
-        return set()
-
-    def add_input(self, accumulator, name):
-        accumulator.add(name)
-        return accumulator
-
-    def merge_accumulators(self, accumulators):
-        return set().union(*accumulators)
-
-    def extract_output(self, accumulator):
-        return sorted(accumulator)
-
-
-def _finish_errors(written: list[str], output: str) -> None:
-    """An empty first shard when there were no dead letters; the shards of earlier runs
-    that this one did not write, and the single file of older versions, removed."""
-    from apache_beam.io.filesystems import FileSystems
-
-    if not written:
-        written = [errors_shard_path(output, 0, 1)]
-        write_if_changed(written[0], b"")
-    stale = [p for p in list_files(errors_dir(output)) if p not in set(written)]
-    legacy = legacy_errors_path(output)
-    if FileSystems.exists(legacy):
-        stale.append(legacy)
-    if stale:
-        FileSystems.delete(stale)
+def _error_order(row: dict) -> tuple[str, str, str, str]:
+    return (row["stage"], row["reason"], row["key"], row["detail"])
 
 
 class _ByReason(beam.CombineFn):
@@ -157,9 +100,9 @@ class _ByReason(beam.CombineFn):
 class WriteDeadLetters(beam.PTransform):
     """DeadLetters -> run/errors/errors-<k>-of-<n>.jsonl; returns one dict: counts by reason.
 
-    The shards are buckets of a hash of each dead letter (one shard per
-    ERRORS_PER_SHARD dead letters), each sorted by (stage, reason, key, detail),
-    so that a rerun with the same dead letters writes the same files byte for byte.
+    The shards are buckets of a hash of each dead letter (see WriteJsonlShards),
+    each sorted by (stage, reason, key, detail), so that a rerun with the same dead
+    letters writes the same files byte for byte.
     """
 
     def __init__(self, output: str):
@@ -167,14 +110,11 @@ class WriteDeadLetters(beam.PTransform):
         self.output = output
 
     def expand(self, dead):
-        total = beam.pvalue.AsSingleton(dead | "Count" >> beam.combiners.Count.Globally())
         _ = (
             dead
-            | "Bucket" >> beam.Map(_bucket, total)
-            | "ByBucket" >> beam.GroupByKey()
-            | "WriteShard" >> beam.Map(_write_errors_shard, self.output, total)
-            | "Written" >> beam.CombineGlobally(_Names())
-            | "Finish" >> beam.Map(_finish_errors, self.output)
+            | "Rows" >> beam.Map(DeadLetter.to_json)
+            | "Shards" >> WriteJsonlShards(self.output, "errors", _error_order,
+                                           legacy=legacy_errors_path(self.output))
         )
         return dead | "ByReason" >> beam.CombineGlobally(_ByReason())
 

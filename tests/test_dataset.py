@@ -316,6 +316,29 @@ def test_smaller_rebuild_removes_stale_shards(tmp_path: Path) -> None:
     assert on_disk == set(second.files)
 
 
+def test_older_versions_temporary_files_are_removed_live_writers_kept(tmp_path: Path) -> None:
+    """A killed run of an older version left ``.<name>.tmp-<32 hex>`` in dataset/ (no
+    process id, so the pre-run clean-up cannot judge it): the build removes it, whether
+    it rebuilds or keeps the dataset; a temporary file of a live writer stays."""
+    from beam_pipeline.storage import TMP_MARKER
+
+    def plant() -> tuple[Path, Path]:
+        legacy = tmp_path / "dataset" / "data" / f".train.parquet{TMP_MARKER}{'0a' * 16}"
+        live = tmp_path / "dataset" / f".stats.json{TMP_MARKER}{os.getpid()}-0badc0de"
+        for p in (legacy, live):
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_bytes(b"half")
+        return legacy, live
+
+    legacy, live = plant()
+    build_dataset(_corpus(), str(tmp_path))  # a build
+    assert not legacy.exists() and live.exists()
+    legacy, live = plant()
+    again = build_dataset(_corpus(), str(tmp_path))  # the dataset is kept as it is
+    assert again.changed == ()
+    assert not legacy.exists() and live.exists()
+
+
 def test_gs_output_matches_local(built, gcs_emulator: GcsEmulator) -> None:  # noqa: F811
     dataset, _ = built
     gcs_emulator.create_bucket("out")

@@ -209,6 +209,7 @@ def _skipped(out: Path) -> dict[str, int]:
     return counts
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("workers", [1, 2])
 def test_the_sample_corpus_gives_the_serial_build_byte_for_byte(tmp_path, github, workers):
     flags = ([] if workers == 1 else

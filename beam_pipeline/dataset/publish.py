@@ -10,12 +10,14 @@ removed once the new ones are in place.
 from __future__ import annotations
 
 import json
+import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..layout import dataset_dir, dataset_stats_path
-from ..storage import join, list_files, read_bytes, write_if_changed
+from ..storage import TMP_MARKER, is_remote, join, list_files, read_bytes, write_if_changed
 
 __all__ = [
     "DatasetRefused",
@@ -24,6 +26,9 @@ __all__ = [
     "previous_rows",
     "shrink_refusal",
 ]
+
+# The temporary names of older versions' dataset writer (see DatasetTree.remove_legacy_temps).
+_LEGACY_TEMP = re.compile(r"^\..+" + re.escape(TMP_MARKER) + r"[0-9a-f]{32}$")
 
 
 @dataclass(frozen=True)
@@ -128,14 +133,34 @@ class DatasetTree:
         return changed
 
     def remove_stale(self, keep: Iterable[str]) -> list[str]:
-        """Delete every file that is neither in ``keep`` nor written through this tree."""
+        """Delete every file that is neither in ``keep`` nor written through this tree,
+        and the temporary files older versions' dataset writer left."""
         from apache_beam.io.filesystems import FileSystems
 
         wanted = set(keep) | set(self.written)
         stale = [rel for rel in self.existing() if rel not in wanted]
         if stale:
             FileSystems.delete([self.path(rel) for rel in stale])
+        self.remove_legacy_temps()
         return stale
+
+    def remove_legacy_temps(self) -> int:
+        """Delete the temporary files named as older versions' dataset writer named them
+        (``.<name>.tmp-<32 hex>``: no process id, so the command line's clean-up of dead
+        processes' files cannot judge them). No writer of this version makes such names:
+        a killed run left them. Local folders only (an object store has no temporary
+        files). Returns how many."""
+        if is_remote(self.root):
+            return 0
+        found = [os.path.join(folder, name)
+                 for folder, _dirs, files in os.walk(self.root)
+                 for name in files if _LEGACY_TEMP.match(name)]
+        for path in found:
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+        return len(found)
 
 
 def write_documents(

@@ -473,7 +473,10 @@ def _publish(index, output: str, settings: DatasetSettings, gate, plan, inputs, 
     from ..dataset.stats import license_repositories, stats_document
 
     if gate["unchanged"] is not None:
+        from ..dataset.publish import DatasetTree
+
         metrics.count("dataset_unchanged")
+        DatasetTree(output).remove_legacy_temps()
         _remove_refusal(output)
         return gate["unchanged"]
     doc = stats_document(settings, inputs, rows, table, plan["split_of_repo"], counts, counts,

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 
 import apache_beam as beam
-from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing import test_pipeline
 
 from beam_pipeline.transforms.jsonl_shards import WriteJsonlShards
 
 
 def _write(out, rows, per_shard=4, legacy=None):
-    with TestPipeline() as p:
+    with test_pipeline.TestPipeline() as p:
         _ = (p | beam.Create(rows, reshuffle=False)
              | WriteJsonlShards(str(out), "things", lambda r: (r["k"],), legacy=legacy,
                                 per_shard=per_shard))

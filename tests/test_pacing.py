@@ -35,6 +35,19 @@ def test_pacer_books_points_in_a_sliding_window():
     assert pacer.try_reserve(10.6) == 0.0
 
 
+def test_a_point_counts_from_when_its_request_goes_out():
+    """A request that waited for a concurrent place reaches GitHub late: its point
+    must stay in the window from then, not from when the token was chosen."""
+    now = [0.0]
+    pacer = Pacer(SecondaryLimits(1, 2, 0.0, window_s=10.0, margin_s=0.0))
+    assert pacer.try_reserve(0.0) == 0.0
+    now[0] = 7.0  # waited 7 s for the place
+    with pacer.slot(lambda: now[0]):
+        pass
+    assert pacer.try_reserve(7.0) == 0.0
+    assert pacer.try_reserve(10.5) == pytest.approx(6.5)  # both points count from 7.0
+
+
 def test_pacer_counts_server_time_when_requests_end():
     now = [0.0]
     pacer = Pacer(SecondaryLimits(0, 0, 1.0, window_s=10.0, margin_s=0.0))

@@ -246,7 +246,10 @@ class Pacer:
     duration of a request and books its server time (GitHub suggests estimating
     it by the response time) when the request is answered. Requests under way
     have not booked theirs yet, but GitHub is already counting it: each is
-    reckoned at the typical duration of recent requests until it ends.
+    reckoned at the typical duration of recent requests until it ends. A point
+    is booked when a token is chosen, but the request may then wait for a
+    concurrent place: ``slot`` moves the thread's point to when it really goes
+    out, as that is when GitHub counts it.
     """
 
     def __init__(self, limits: SecondaryLimits) -> None:
@@ -259,6 +262,7 @@ class Pacer:
         self.max_in_flight = 0
         self._in_flight = 0
         self._typical_s = 0.0  # moving average of request durations
+        self._booked = threading.local()  # this thread's point not yet sent
 
     def _expire(self, now: float) -> None:
         keep = self.limits.window_s + self.limits.margin_s
@@ -287,6 +291,7 @@ class Pacer:
             if wait > 0:
                 return max(wait, 0.001)
             self._points.append(now)
+            self._booked.at = now
             return 0.0
 
     def _server_frees_at(self, budget: float) -> float:
@@ -300,6 +305,7 @@ class Pacer:
 
     def cancel(self, booked_at: float) -> None:
         """Give back a point booked at ``booked_at`` that was not used."""
+        self._booked.at = None
         with self._lock:
             try:
                 self._points.remove(booked_at)
@@ -311,7 +317,16 @@ class Pacer:
         """One of the concurrent places for a request; its duration counts as server time."""
         if self._slots is not None:
             self._slots.acquire()
+        booked, self._booked.at = getattr(self._booked, "at", None), None
         with self._lock:
+            if booked is not None:
+                sent = clock()
+                if sent > booked:
+                    try:
+                        self._points.remove(booked)
+                    except ValueError:
+                        pass  # expired meanwhile: book it anew all the same
+                    self._points.append(sent)
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
         started = clock()

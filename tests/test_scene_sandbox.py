@@ -246,3 +246,16 @@ def test_without_latex_a_latex_scene_is_not_checked_and_others_run(monkeypatch):
         still_works(bare)
     finally:
         bare.close()
+
+
+def test_an_interpreter_under_tmp_is_mounted_over_the_private_tmp(monkeypatch):
+    """A virtualenv in /tmp (a clone in /tmp) must not be hidden by the sandbox's own
+    /tmp: bwrap applies its mounts in order, so the tmpfs has to come first."""
+    from beam_pipeline.scenes import sandbox
+
+    venv = "/tmp/clone/.venv"
+    monkeypatch.setattr(sandbox, "_python_roots", lambda: [venv])
+    argv = sandbox.bwrap_argv("bwrap", 1000, root=False)
+    tmpfs = [i for i in range(len(argv) - 1) if argv[i:i + 2] == ["--tmpfs", "/tmp"]]
+    bound = [i for i in range(len(argv) - 2) if argv[i:i + 3] == ["--ro-bind", venv, venv]]
+    assert len(tmpfs) == 1 and len(bound) == 1 and tmpfs[0] < bound[0]

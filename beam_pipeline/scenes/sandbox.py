@@ -151,6 +151,10 @@ def bwrap_argv(bwrap: str, uid: int, root: bool) -> list[str]:
                 made.add(d)
                 argv.extend(["--perms", "0755", "--dir", d])
 
+    # The private /tmp first: bind mounts below it (a virtualenv in /tmp) go on top
+    # of it instead of being hidden by it.
+    argv += ["--size", str(TMP_TMPFS_BYTES), "--tmpfs", "/tmp"]
+    made.add("/tmp")
     for top in ("/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32"):
         if os.path.islink(top):
             argv += ["--symlink", os.readlink(top), top]
@@ -166,7 +170,6 @@ def bwrap_argv(bwrap: str, uid: int, root: bool) -> list[str]:
     argv += [
         "--proc", "/proc",
         "--dev", "/dev",
-        "--size", str(TMP_TMPFS_BYTES), "--tmpfs", "/tmp",
         "--size", str(SANDBOX_TMPFS_BYTES), "--tmpfs", "/sandbox",
         "--ro-bind", _ZYGOTE, "/runner/zygote.py",
         "--chdir", "/sandbox",

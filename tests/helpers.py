@@ -60,3 +60,20 @@ def corpus_repo_files(full_name: str, output: str | Path, license: str | None = 
     """One corpus repository as FetchAndUploadRaw hands it on (bytes stored in raw/)."""
     return RepoFiles(Repo(full_name, license=license), "c" * 40,
                      tuple(corpus_sources(full_name, license, output)))
+
+
+SCENE_SHAPES = ("Circle", "Square", "Triangle", "Dot", "Star", "Arrow", "Line", "Text")
+
+
+def synthetic_scene_lines(seed: str, blocks: int) -> list[str]:
+    """Scene code whose names all derive from ``seed``: unrelated seeds share few shingles."""
+    import hashlib
+
+    h = hashlib.sha256(seed.encode()).hexdigest()
+    lines = [f"class S{h[:8]}(Scene):", "    def construct(self):"]
+    for k in range(blocks):
+        x = hashlib.sha256(f"{seed}/{k}".encode()).hexdigest()
+        shape = SCENE_SHAPES[int(x[6], 16) % len(SCENE_SHAPES)]
+        lines.append(f"        m{x[:6]} = {shape}(width={int(x[7:9], 16)}, tag='{x[10:14]}')")
+        lines.append(f"        self.play(Create(m{x[:6]}), run_time={int(x[9], 16)})")
+    return lines

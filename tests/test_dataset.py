@@ -18,11 +18,11 @@ import pytest
 import yaml
 from dataset_helpers import build_dataset
 from gcs_emulator import GcsEmulator, gcs_emulator  # noqa: F401  (fixture)
+from helpers import synthetic_scene_lines
 
 from beam_pipeline.dataset import SCHEMA, SPLITS, pair_id
 from beam_pipeline.records import Pair
 
-SHAPES = ("Circle", "Square", "Triangle", "Dot", "Star", "Arrow", "Line", "Text")
 LICENSES = ("MIT", "Apache-2.0", "CC-BY-NC-SA-4.0", "unknown")
 FLAVORS = ("manimce", "manimgl", "both")
 SKIPPED = {"too_large": 2, "not_manim": 7}
@@ -30,15 +30,7 @@ EXTRA = {"query": "manim", "pipeline_version": "0.1.0"}
 
 
 def _code(seed: str, blocks: int = 6) -> str:
-    """Scene code whose names all derive from ``seed``: unrelated seeds share few shingles."""
-    h = hashlib.sha256(seed.encode()).hexdigest()
-    lines = [f"class S{h[:8]}(Scene):", "    def construct(self):"]
-    for k in range(blocks):
-        x = hashlib.sha256(f"{seed}/{k}".encode()).hexdigest()
-        shape = SHAPES[int(x[6], 16) % len(SHAPES)]
-        lines.append(f"        m{x[:6]} = {shape}(width={int(x[7:9], 16)}, tag='{x[10:14]}')")
-        lines.append(f"        self.play(Create(m{x[:6]}), run_time={int(x[9], 16)})")
-    return "\n".join(lines)
+    return "\n".join(synthetic_scene_lines(seed, blocks))
 
 
 def _pair(repo: str, path: str, k: int, *, blob: str, license: str, **kw: object) -> Pair:

@@ -21,24 +21,17 @@ import pytest
 import reference_dataset
 from cli_harness import errors, run_cli
 from dataset_helpers import build_dataset
+from helpers import synthetic_scene_lines
 
 from beam_pipeline.dataset import SPLITS, DatasetRefused
 from beam_pipeline.records import Pair
 
-SHAPES = ("Circle", "Square", "Triangle", "Dot", "Star", "Arrow", "Line", "Text")
 LICENSES = ("MIT", "Apache-2.0", "GPL-3.0", "CC-BY-NC-4.0", "unknown", "NOASSERTION")
 STATUSES = (None, "ok", "error", "not_checked", "ok", None)
 
 
 def _code(seed: str, blocks: int = 5) -> list[str]:
-    h = hashlib.sha256(seed.encode()).hexdigest()
-    lines = [f"class S{h[:8]}(Scene):", "    def construct(self):"]
-    for k in range(blocks):
-        x = hashlib.sha256(f"{seed}/{k}".encode()).hexdigest()
-        shape = SHAPES[int(x[6], 16) % len(SHAPES)]
-        lines.append(f"        m{x[:6]} = {shape}(width={int(x[7:9], 16)}, tag='{x[10:14]}')")
-        lines.append(f"        self.play(Create(m{x[:6]}), run_time={int(x[9], 16)})")
-    return lines
+    return synthetic_scene_lines(seed, blocks)
 
 
 def _blob(*parts: object) -> str:

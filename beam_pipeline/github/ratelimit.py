@@ -283,7 +283,7 @@ class Pacer:
             if lim.server_s_per_window:
                 pending = self._in_flight * self._typical_s
                 if self._server_total + pending >= lim.server_s_per_window:
-                    if self._server_total >= lim.server_s_per_window - pending and self._server:
+                    if self._server:
                         frees = self._server_frees_at(lim.server_s_per_window - pending) + keep - now
                     else:  # only requests under way: room comes as they end
                         frees = self._typical_s

@@ -86,9 +86,10 @@ def acquire_crawl_resources(shared: Shared, threads: int) -> CrawlResources:
 class CachedResultsDoFn(beam.DoFn):
     """A DoFn whose per-file results are cached by blob in the output (resultcache.py).
 
-    Subclasses open ``self._cache`` in setup (`_open_cache`) and count hits and
-    misses in ``self._cache_counts``; the bundle's results are stored when it is
-    done and its counts reported once, as ``cache.<name>.<hits|misses>``.
+    Subclasses open ``self._cache`` in their setup (after this one's, which gives
+    them the process's blob cache as ``self._blobs``) with `_open_cache`, and count
+    hits and misses in ``self._cache_counts``; the bundle's results are stored when
+    it is done and its counts reported once, as ``cache.<name>.<hits|misses>``.
     """
 
     def __init__(self, cfg: JobConfig, shared: Shared):
@@ -96,12 +97,14 @@ class CachedResultsDoFn(beam.DoFn):
         self._shared = shared
         self._cache = None
 
+    def setup(self) -> None:
+        self._blobs = acquire_crawl_resources(self._shared, self.cfg.crawl_threads).blobs
+
     def _open_cache(self, name: str, version: str) -> None:
         from ..resultcache import ResultCache
 
         self._cache_name = name
         self._cache = ResultCache(self.cfg.output, name, version)
-        self._blobs = acquire_crawl_resources(self._shared, self.cfg.crawl_threads).blobs
 
     def start_bundle(self) -> None:
         self._cache_counts: Counter[str] = Counter()

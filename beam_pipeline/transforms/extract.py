@@ -94,6 +94,7 @@ class _ExtractFn(CachedResultsDoFn):
         from ..pairs import EXTRACTOR_VERSION, RawPair
         from ..resultcache import code_version
 
+        super().setup()
         cfg = self.cfg
         modules = ("beam_pipeline.pairs", "beam_pipeline.informative",
                    "beam_pipeline.sourcetext", "beam_pipeline.redaction", __name__)

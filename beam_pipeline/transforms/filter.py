@@ -45,6 +45,7 @@ class _FilterFn(CachedResultsDoFn):
         from ..manim_imports import ANALYSIS_VERSION, ImportFacts
         from ..resultcache import code_version
 
+        super().setup()
         modules = ("beam_pipeline.manim_imports", "beam_pipeline.sourcetext")
         self._open_cache("analysis", code_version(ANALYSIS_VERSION, modules, ImportFacts))
 

@@ -83,22 +83,29 @@ def acquire_crawl_resources(shared: Shared, threads: int) -> CrawlResources:
     return shared.acquire(lambda: CrawlResources(threads), tag=("crawl", threads))
 
 
-class CachedResultsDoFn(beam.DoFn):
+class RawReadingDoFn(beam.DoFn):
+    """A DoFn that reads files back from raw/ through the process's blob cache
+    (``self._blobs``, from the crawl's shared resources)."""
+
+    def __init__(self, cfg: JobConfig, shared: Shared):
+        self.cfg = cfg
+        self._shared = shared
+
+    def setup(self) -> None:
+        self._blobs = acquire_crawl_resources(self._shared, self.cfg.crawl_threads).blobs
+
+
+class CachedResultsDoFn(RawReadingDoFn):
     """A DoFn whose per-file results are cached by blob in the output (resultcache.py).
 
-    Subclasses open ``self._cache`` in their setup (after this one's, which gives
-    them the process's blob cache as ``self._blobs``) with `_open_cache`, and count
+    Subclasses open ``self._cache`` in their setup (after this one's) with `_open_cache`, and count
     hits and misses in ``self._cache_counts``; the bundle's results are stored when
     it is done and its counts reported once, as ``cache.<name>.<hits|misses>``.
     """
 
     def __init__(self, cfg: JobConfig, shared: Shared):
-        self.cfg = cfg
-        self._shared = shared
+        super().__init__(cfg, shared)
         self._cache = None
-
-    def setup(self) -> None:
-        self._blobs = acquire_crawl_resources(self._shared, self.cfg.crawl_threads).blobs
 
     def _open_cache(self, name: str, version: str) -> None:
         from ..resultcache import ResultCache

@@ -20,21 +20,14 @@ import apache_beam as beam
 from .. import metrics
 from ..config import JobConfig
 from ..records import FilePairs, FileScenes, ManimFile, SceneVerdict
-from ._common import DEAD, acquire_crawl_resources, crawl_resources, dead_letter
+from ._common import DEAD, RawReadingDoFn, crawl_resources, dead_letter
 
 __all__ = ["CheckScenes", "LabelPairs", "WriteSceneVerdicts"]
 _STAGE = "CheckScenes"
 _WARNED_NO_SANDBOX = False
 
 
-class _SceneFactsFn(beam.DoFn):
-    def __init__(self, cfg: JobConfig, shared):
-        self.cfg = cfg
-        self._shared = shared
-
-    def setup(self) -> None:
-        self._blobs = acquire_crawl_resources(self._shared, self.cfg.crawl_threads).blobs
-
+class _SceneFactsFn(RawReadingDoFn):
     def process(self, mf: ManimFile):
         from ..rawfiles import RawMissing, read_source, source_text
         from ..scenes.discovery import scan_text

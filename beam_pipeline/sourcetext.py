@@ -16,8 +16,10 @@ import ast
 import codecs
 import io
 import re
+import threading
 import tokenize
 import warnings
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -200,7 +202,19 @@ def safe_parse(text: str) -> tuple[ast.Module | None, str | None]:
 
     Reasons: "syntax_error" (incl. Python 2 code), "null_bytes", "recursion"
     (deep nesting overflows the parser: RecursionError or MemoryError).
+
+    The result is shared with the next caller that parses the same text soon
+    after (see `_RecentTrees`): callers read the tree and never change it.
     """
+    found = _recent.get(text)
+    if found is not None:
+        return found
+    result = _parse_or_reason(text)
+    _recent.put(text, result)
+    return result
+
+
+def _parse_or_reason(text: str) -> tuple[ast.Module | None, str | None]:
     try:
         return parse(text), None
     except SyntaxError as exc:
@@ -211,6 +225,58 @@ def safe_parse(text: str) -> tuple[ast.Module | None, str | None]:
         return None, "null_bytes"
     except (RecursionError, MemoryError):
         return None, "recursion"
+
+
+class _RecentTrees:
+    """The parse results of the texts parsed last in this process, by text.
+
+    On a worker the import analysis and the pair extraction of a file run one
+    after the other (fused, same process; the extraction within a repository's
+    worth of files after the analysis), and parsing is the larger part of both:
+    keeping the last trees lets the second step reuse the first's. Bounded by
+    the characters of the texts held (a tree takes some 30-50 times its text);
+    a text over `max_text` is never held. A miss only costs a parse.
+    """
+
+    def __init__(self, max_chars: int, max_text: int) -> None:
+        self.max_chars, self.max_text = max_chars, max_text
+        self._items: OrderedDict[str, tuple[ast.Module | None, str | None]] = OrderedDict()
+        self._chars = 0
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, text: str) -> tuple[ast.Module | None, str | None] | None:
+        if len(text) > self.max_text:
+            return None
+        with self._lock:
+            found = self._items.get(text)
+            if found is None:
+                self.misses += 1
+            else:
+                self.hits += 1
+                self._items.move_to_end(text)
+            return found
+
+    def put(self, text: str, result: tuple[ast.Module | None, str | None]) -> None:
+        if len(text) > self.max_text:
+            return
+        with self._lock:
+            if text in self._items:
+                return
+            self._items[text] = result
+            self._chars += len(text)
+            while self._chars > self.max_chars:
+                old, _ = self._items.popitem(last=False)
+                self._chars -= len(old)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._chars = 0
+            self.hits = self.misses = 0
+
+
+_recent = _RecentTrees(max_chars=1_000_000, max_text=200_000)
 
 
 def iter_comments_and_strings(text: str) -> Iterator[re.Match[str]]:

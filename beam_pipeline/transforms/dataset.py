@@ -4,8 +4,11 @@ No step holds every pair: pairs meet only the pairs they must be compared with
 (the copies of one file, the copies of one ``(input, output)``, the members of one
 LSH bucket or one near-duplicate cluster, the rows of one shard). What is global
 is small: counts, the table of repositories (which the split assignment needs
-whole), the near-duplicate edges' components, the list of shards written. The
-plain-Python decisions live in ``beam_pipeline.dataset``; this module wires them.
+whole), the near-duplicate edges' components, the list of shards written. Each is
+combined into a side input (`combined`: CombineGlobally without its default step)
+and the one-off steps (Unchanged?, Plan, Publish) run once on an impulse with
+those side inputs. The plain-Python decisions live in ``beam_pipeline.dataset``;
+this module wires them.
 
     pairs ─ Digest ─> Unchanged? (state/dataset.json) ───────────────┐ gate
       ├─ Filter (runnable, licenses, sources) <──────────────────────┘
@@ -56,6 +59,7 @@ from ..dataset.stats import InputStats, RepoStats, RowStats
 from ..layout import refused_path
 from ..records import Pair
 from ..storage import write_if_changed
+from ._common import Once, combined
 
 __all__ = ["BuildDataset"]
 
@@ -555,9 +559,8 @@ class _Clusters(beam.PTransform):
             )
         else:  # no near-duplicate edges: only identical shingle sets are joined
             edges = pairs.pipeline | "NoEdges" >> beam.Create([])
-        roots = edges | "Components" >> beam.CombineGlobally(_ComponentsFn())
-        by_component = nodes.nodes | "ToComponent" >> beam.Map(
-            _component, beam.pvalue.AsSingleton(roots))
+        roots = combined(edges, "Components", _ComponentsFn())
+        by_component = nodes.nodes | "ToComponent" >> beam.Map(_component, roots)
         if s.near_dup_scope == "all":
             out = (
                 by_component
@@ -576,7 +579,7 @@ class _Clusters(beam.PTransform):
 class BuildDataset(beam.PTransform):
     """(Pairs, skip counts) -> dataset/; returns one element: what the build did.
 
-    ``skipped``: a PCollection of one dict, dead letters by reason (they go into
+    ``skipped``: a PCollection of at most one dict (none: {}), dead letters by reason (they go into
     stats.json and the inputs' digest). ``digest_settings``: the settings that, when
     changed, rebuild the dataset (default: ``settings``).
     """
@@ -590,46 +593,31 @@ class BuildDataset(beam.PTransform):
 
     def expand(self, inputs):
         pairs, skipped = inputs
-        s, output = self.settings, self.output
-        skipped_si = beam.pvalue.AsSingleton(skipped)
+        s, output, begin = self.settings, self.output, inputs[0].pipeline
+        skipped_si = beam.pvalue.AsSingleton(skipped, default_value={})
+        digest = combined(pairs, "Digest", _DigestFn())
         gate = beam.pvalue.AsSingleton(
-            pairs
-            | "Digest" >> beam.CombineGlobally(_DigestFn())
-            | "Unchanged" >> beam.Map(_gate, output, self.digest_settings, skipped_si)
-        )
-        inputs_stats = pairs | "InputStats" >> beam.CombineGlobally(_InputStatsFn(s))
+            begin | "Unchanged" >> Once(_gate, digest, output, self.digest_settings, skipped_si))
+        inputs_stats = combined(pairs, "InputStats", _InputStatsFn(s))
         kept = pairs | "Filter" >> beam.ParDo(_FilterFn(s), gate)
         unique_files, file_counts = kept | "ExactFiles" >> _ExactFiles()
         rows, cluster_counts = unique_files | "Clusters" >> _Clusters(s)
-        counts = (
-            (file_counts, cluster_counts)
-            | "AllCounts" >> beam.Flatten()
-            | "Counts" >> beam.CombineGlobally(_SumCountsFn())
-        )
-        table = (
+        counts = combined((file_counts, cluster_counts) | "AllCounts" >> beam.Flatten(),
+                          "Counts", _SumCountsFn())
+        table = combined(
             rows
             | "ByRepository" >> beam.Map(lambda r: (r[0].repo, r[0]))
-            | "RepoStats" >> beam.CombinePerKey(_RepoStatsFn())
-            | "RepositoryTable" >> beam.CombineGlobally(_TableFn())
-        )
-        plan = beam.pvalue.AsSingleton(table | "Plan" >> beam.Map(_plan, output, s))
+            | "RepoStats" >> beam.CombinePerKey(_RepoStatsFn()),
+            "RepositoryTable", _TableFn())
+        plan = beam.pvalue.AsSingleton(begin | "Plan" >> Once(_plan, table, output, s))
         placed = rows | "Place" >> beam.Map(_place, plan)
-        index = (
+        index = combined(
             placed
             | "ByShard" >> beam.GroupByKey()
-            | "WriteShard" >> beam.ParDo(_WriteShardFn(output), plan)
-            | "ShardIndex" >> beam.CombineGlobally(_ShardIndexFn())
-        )
-        row_stats = (
-            placed
-            | "RowSplit" >> beam.Map(lambda kv: (kv[0][0], kv[1]))
-            | "RowStats" >> beam.CombineGlobally(_RowStatsFn())
-        )
-        return index | "Publish" >> beam.Map(
-            _publish, output, s, gate, plan,
-            beam.pvalue.AsSingleton(inputs_stats),
-            beam.pvalue.AsSingleton(row_stats),
-            beam.pvalue.AsSingleton(counts),
-            beam.pvalue.AsSingleton(table),
-            skipped_si,
-        )
+            | "WriteShard" >> beam.ParDo(_WriteShardFn(output), plan),
+            "ShardIndex", _ShardIndexFn())
+        row_stats = combined(placed | "RowSplit" >> beam.Map(lambda kv: (kv[0][0], kv[1])),
+                             "RowStats", _RowStatsFn())
+        return begin | "Publish" >> Once(
+            _publish, index, output, s, gate, plan, inputs_stats, row_stats, counts, table,
+            skipped_si)

@@ -18,6 +18,7 @@ import apache_beam as beam
 
 from ..layout import run_shard_path, run_shards_dir
 from ..storage import list_files, write_if_changed
+from ._common import Once, combined
 
 __all__ = ["PER_SHARD", "WriteJsonlShards"]
 
@@ -94,13 +95,13 @@ class WriteJsonlShards(beam.PTransform):
         self.legacy, self.per_shard = legacy, per_shard
 
     def expand(self, rows):
-        total = beam.pvalue.AsSingleton(rows | "Count" >> beam.combiners.Count.Globally())
-        return (
+        total = combined(rows, "Count", beam.combiners.CountCombineFn())
+        written = combined(
             rows
             | "Bucket" >> beam.Map(_bucket, total, self.per_shard)
             | "ByBucket" >> beam.GroupByKey()
             | "WriteShard" >> beam.Map(_write, self.output, self.name, self.sort_key, total,
-                                       self.per_shard)
-            | "Written" >> beam.CombineGlobally(_Names())
-            | "Finish" >> beam.Map(_finish, self.output, self.name, self.legacy)
-        )
+                                       self.per_shard),
+            "Written", _Names())
+        return rows.pipeline | "Finish" >> Once(
+            _finish, written, self.output, self.name, self.legacy)

@@ -98,7 +98,8 @@ class _ByReason(beam.CombineFn):
 
 
 class WriteDeadLetters(beam.PTransform):
-    """DeadLetters -> run/errors/errors-<k>-of-<n>.jsonl; returns one dict: counts by reason.
+    """DeadLetters -> run/errors/errors-<k>-of-<n>.jsonl; returns the counts by reason
+    (one dict; none when there is no dead letter).
 
     The shards are buckets of a hash of each dead letter (see WriteJsonlShards),
     each sorted by (stage, reason, key, detail), so that a rerun with the same dead
@@ -116,7 +117,8 @@ class WriteDeadLetters(beam.PTransform):
             | "Shards" >> WriteJsonlShards(self.output, "errors", _error_order,
                                            legacy=legacy_errors_path(self.output))
         )
-        return dead | "ByReason" >> beam.CombineGlobally(_ByReason())
+        # No element when there is no dead letter (BuildDataset reads it as {} then).
+        return dead | "ByReason" >> beam.CombineGlobally(_ByReason()).without_defaults()
 
 
 # ------------------------------------------------------------------ the whole step

@@ -45,7 +45,8 @@ def build_dataset(pairs: Iterable[Pair], output_dir: str, *, skipped: Mapping[st
     try:
         with TestPipeline(runner=FnApiRunner(), options=options) as p:
             given = p | "Pairs" >> beam.Create(list(pairs))
-            skips = p | "Skipped" >> beam.Create([dict(skipped or {})])
+            # skipped=None: no element, as WriteDeadLetters gives when nothing was skipped
+            skips = p | "Skipped" >> beam.Create([] if skipped is None else [dict(skipped)])
             result = (given, skips) | BuildDataset(output_dir, DatasetSettings(**settings))
             _ = result | beam.Map(_save, result_path)
         with open(result_path, encoding="utf-8") as f:

@@ -20,7 +20,7 @@ from dataset_helpers import build_dataset
 from gcs_emulator import GcsEmulator, gcs_emulator  # noqa: F401  (fixture)
 from helpers import synthetic_scene_lines
 
-from beam_pipeline.dataset import SCHEMA, SPLITS, pair_id
+from beam_pipeline.dataset import SCHEMA, SPLITS, DatasetRefused, pair_id
 from beam_pipeline.records import Pair
 
 LICENSES = ("MIT", "Apache-2.0", "CC-BY-NC-SA-4.0", "unknown")
@@ -139,6 +139,19 @@ def test_builds_are_byte_identical_and_reruns_rewrite_nothing(built, tmp_path: P
     )
     assert rerun.changed == () and rerun.deleted == ()
     assert rerun.files == stats.files
+
+
+def test_no_dead_letters_and_no_pairs_have_their_empty_values(tmp_path: Path) -> None:
+    """The global values are side inputs whose default stands for an empty input: a
+    build with no dead-letter element is the build with no dead letter."""
+    with_none = build_dataset(_corpus(), str(tmp_path / "a"), skipped=None, shard_size=40)
+    with_empty = build_dataset(_corpus(), str(tmp_path / "b"), skipped={}, shard_size=40)
+    assert _files(tmp_path / "a" / "dataset") == _files(tmp_path / "b" / "dataset")
+    assert with_none.rows == with_empty.rows > 0
+    empty = build_dataset([], str(tmp_path / "c"), skipped=None)
+    assert empty.rows == 0 and empty.files == build_dataset([], str(tmp_path / "d")).files
+    with pytest.raises(DatasetRefused, match="would be empty"):
+        build_dataset([], str(tmp_path / "e"), skipped=None, allow_shrink=False)
 
 
 def test_no_repository_in_two_splits(built) -> None:

@@ -52,6 +52,7 @@ _tally: Counter[str] = Counter()
 _counters: dict[str, object] = {}
 _distributions: dict[str, object] = {}
 _reporter: threading.Thread | None = None
+_checked = float("-inf")  # when _ensure_reporter last read the progress interval
 
 
 class _Buffer(Counter):
@@ -130,8 +131,10 @@ def buffered() -> Iterator[Counter[str]]:
 
 def reset_progress() -> None:
     """Start the live tally from zero (a new run in the same process)."""
+    global _checked
     with _lock:
         _tally.clear()
+        _checked = float("-inf")
 
 
 def progress_snapshot() -> dict[str, int]:
@@ -147,8 +150,14 @@ def _interval() -> float:
 
 
 def _ensure_reporter() -> None:
-    global _reporter
-    if _reporter is not None or _interval() <= 0:
+    global _reporter, _checked
+    if _reporter is not None:
+        return
+    now = time.monotonic()
+    if now < _checked + 1.0:  # the environment is read at most once a second
+        return
+    _checked = now
+    if _interval() <= 0:
         return
     with _lock:
         if _reporter is None:

@@ -59,6 +59,7 @@ _CHATTER_RE = re.compile(
     r"don'?t\s+ask|do\s+not\s+ask|don'?t\s+touch|do\s+not\s+touch|black\s+magic|voodoo|"
     r"magic\s+numbers?|for\s+some\s+reason|somehow\s+works|no\s+clue|took\s+me\s+"
     r"(?:hours|ages|forever|days)|kludge|yolo|sorry|good\s+luck|pray|fingers\s+crossed|"
+    r"fight\s+me|trust\s+me|don'?t\s+judge|"
     r"why\s+(?:does|did|is|isn'?t|doesn'?t|won'?t)\s+(?:this|it|that))\b",
     re.IGNORECASE,
 )
@@ -72,6 +73,18 @@ _DEBUG_RE = re.compile(
     r"test\s+only|can\s+(?:be\s+)?(?:deleted?|removed?)|(?:delete|remove)\s+(?:this\s+|me\s+)?"
     r"later|temp(?:orary)?\s+(?:fix|hack|code|workaround)|uncomment|comment\s+(?:this\s+|it\s+)?"
     r"out|sanity\s+check|print\s+statements?)\b",
+    re.IGNORECASE,
+)
+# Maintenance notes: why code is still there or which old versions it serves, not
+# what it does ("unused, kept for old plugins", "older manim versions without X").
+# "unused", "deprecated", "legacy" only open such a note: "Remove unused mobjects" is
+# an instruction.
+_MAINTENANCE_RE = re.compile(
+    r"^\s*(?:unused|deprecated|legacy|obsolete|no\s+longer\s+used)\b|"
+    r"(?:^\s*|\b(?:for|on|in|with|supports?|supporting)\s+)(?:old|older|legacy)\s+"
+    r"(?:\w+\s+)?(?:versions?|releases?)\b|"
+    r"\b(?:kept\s+(?:only\s+)?for\s+(?:old|older|legacy|backwards?|compat\w*)|"
+    r"backwards?[\s-]+compat\w*|for\s+compat\w*\s+with)\b",
     re.IGNORECASE,
 )
 # Credits and links: where code came from, not what it does.
@@ -193,7 +206,8 @@ def why_uninformative(text: str) -> str | None:
 
     Reasons: "label" (one or two words naming no action: "Setup", "Part 2", "psi"),
     "header" (a section heading), "question", "chatter" (jokes, complaints, asides),
-    "debug" (debugging notes), "todo".
+    "debug" (debugging notes), "maintenance" (why code is kept, which old versions it
+    serves), "todo".
     """
     s = text.strip()
     if not s:
@@ -206,6 +220,8 @@ def why_uninformative(text: str) -> str | None:
         return "chatter"
     if _DEBUG_RE.search(s):
         return "debug"
+    if _MAINTENANCE_RE.search(re.split(r"(?<=[.!?])\s+", s, maxsplit=1)[0]):
+        return "maintenance"  # in the first sentence: a later one may add a note
     words = _WORD_RE.findall(s)
     if len(words) <= 2:
         if not words or _lemma(words[0]) not in _VERBS:

@@ -854,6 +854,10 @@ def test_a_long_step_ends_at_the_last_paragraph_that_fits() -> None:
         ("TODO: fix the colours", "todo"), ("FIXME", "todo"),
         ("copied from https://example.com/x", "credit"), ("Thanks to @someone for this", "credit"),
         ("── Phase 2 ──", "separator"), ("##### Helpers #####", "label"),
+        ("pink is the best color, fight me", "chatter"),
+        ("unused, kept for old plugins", "maintenance"),
+        ("older manim versions without LaggedStartMap", "maintenance"),
+        ("For backward compatibility with 0.8, add one frame", "maintenance"),
     ],
 )
 def test_uninformative_comments_give_no_pair(comment: str, reason: str) -> None:
@@ -872,6 +876,9 @@ def test_uninformative_comments_give_no_pair(comment: str, reason: str) -> None:
         ("── 2) Move the dot ──", "Move the dot"),
         ("Draw the curve (see https://example.com/curves)", "Draw the curve"),
         ("Based on the value of t, rotate the arrow", "Based on the value of t, rotate the arrow"),
+        ("Remove unused mobjects", "Remove unused mobjects"),
+        ("Fade out the old title", "Fade out the old title"),
+        ("Draw the circle. Kept for old plugins.", "Draw the circle. Kept for old plugins."),
     ],
 )
 def test_instructions_are_kept_and_undecorated(comment: str, kept: str) -> None:
@@ -968,3 +975,20 @@ def test_documentation_examples_become_pairs() -> None:
     assert stats["doc_example_incomplete"] == 1
     # a non-raw docstring whose code has escapes says something else than its source
     assert stats["doc_example_escapes"] == 1
+
+
+@pytest.mark.parametrize("statement", ["pass", "continue", "break", "return", "..."])
+def test_code_that_does_nothing_is_no_output(statement: str) -> None:
+    code = (
+        "for dot in dots:\n"
+        "    if dot is None:\n"
+        f"        # the lens is behind us\n        {statement}\n"
+        f"    {statement}  # nothing to wait for\n"
+        "    # Move the dot\n    dot.shift(UP)\n"
+    )
+    pairs, stats = extract_pairs_with_stats(code)
+    assert [p.input for p in pairs] == ["Move the dot"]
+    assert stats["trivial_code"] == 2
+    # a statement with a value is code: `return self.square`
+    (pair,) = extract_pairs("def f(self):\n    # Give back the square\n    return self.square\n")
+    assert pair.output == "return self.square"

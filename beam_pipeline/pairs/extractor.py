@@ -33,7 +33,7 @@ FILE_FAILURES = frozenset({"syntax_error", "null_bytes", "recursion"})
 
 # Part of the key of cached pairs (see resultcache.py): bump it when the pairs
 # extracted from the same text change, so that no run serves the old ones.
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -199,6 +199,17 @@ def _is_string_expr(node: ast.stmt) -> bool:
     )
 
 
+def _is_trivial(node: ast.stmt) -> bool:
+    """A statement that does nothing a description could ask for: ``pass``,
+    ``continue``, ``break``, ``...``, a bare ``return``."""
+    if isinstance(node, ast.Pass | ast.Continue | ast.Break):
+        return True
+    if isinstance(node, ast.Return):
+        return node.value is None
+    return (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+            and node.value.value is Ellipsis)
+
+
 class _Extractor:
     """State for one file: its lines, statements and the running skip counts."""
 
@@ -239,6 +250,9 @@ class _Extractor:
         start, end = first.start, last_node.end_lineno or last_node.lineno
         if end - start + 1 > self.max_lines:
             self.stats["too_long"] += 1
+            return
+        if first.node is last_node and _is_trivial(last_node):
+            self.stats["trivial_code"] += 1  # `pass`, `continue`...: nothing to learn
             return
         text = make_text()
         if text is None:

@@ -254,8 +254,13 @@ def test_module_docstring_pairs_with_the_only_definition() -> None:
     check_contract(MODULE_DOC, pairs)
     (pair,) = [p for p in pairs if p.kind == "module_docstring"]
     assert pair.input == "Animate a dot moving around a circle, then fading out."
-    assert pair.output.startswith("class DotOnCircle(Scene):")
-    assert (pair.start_line, pair.end_line) == (5, 9)
+    # the file's code after the docstring: the scene with the import it needs
+    assert pair.output.startswith("from manim import *\n\n\nclass DotOnCircle(Scene):")
+    assert (pair.start_line, pair.end_line) == (2, 9)
+    # a file too long for that: the class alone
+    long = MODULE_DOC.replace("from manim import *\n", "from manim import *\n" + "A = 1\n" * 4)
+    (pair,) = [p for p in extract_pairs(long, max_output_lines=8) if p.kind == "module_docstring"]
+    assert pair.output.startswith("class DotOnCircle(Scene):") and pair.end_line == 13
 
 
 @pytest.mark.parametrize(

@@ -495,11 +495,17 @@ class _Extractor:
         ):
             self.stats["module_docstring"] += 1
             return
+        # The file is one unit: its code after the docstring (the imports and constants
+        # the class needs, through the end), else the class alone when that is too long.
+        first = next(st for st in self.stmts if st.depth == 0 and st.index == 1)
+        last = self.tree.body[-1]
+        if (last.end_lineno or last.lineno) - first.start + 1 > self.max_lines:
+            first, last = top_defs[0], top_defs[0].node
         self._add(
             "module_docstring",
             lambda: clean_docstring(inspect.cleandoc(doc), self.stats),
-            top_defs[0],
-            top_defs[0].node,
+            first,
+            last,
             self.tree.body[0].lineno,
         )
 

@@ -350,21 +350,22 @@ class FetchOutcome:
 
 
 def fetch_files(client, pinned: PinnedRepo, output: str, blobs, *, max_file_bytes: int,
-                max_archive_bytes: int) -> FetchOutcome:
+                max_archive_bytes: int, out: FetchOutcome | None = None) -> FetchOutcome:
     """Put every file of ``pinned`` in raw/, verified by its git blob id, at the least cost.
 
     Sources, cheapest first: the bytes the listing's archive already gave, the
     copy in raw/ from an earlier run, the blob cache ``blobs`` (vendored copies,
     forks), then what `plan_fetch` chooses for the rest. Each file stored gives
     a `SourceFile` (a claim check: the bytes stay in raw/), with how its bytes
-    decode, found here once (`rawfiles.describe`).
+    decode, found here once (`rawfiles.describe`). ``out``: where to record it, so that
+    a caller still has what was stored when an unexpected error ends the work.
     """
     from .github import GitHubError, git_blob_sha
     from .github.archive import TOO_LARGE
     from .rawfiles import describe
 
     name = pinned.repo.full_name
-    out = FetchOutcome()
+    out = FetchOutcome() if out is None else out
     missing: dict[str, FileEntry] = {}
     given: Mapping[str, bytes] = pinned.fetched
 

@@ -113,6 +113,39 @@ def test_fetch_and_upload_raw_is_byte_exact_and_idempotent(github, expected, tmp
     assert {p: os.stat(p).st_mtime_ns for p in (tmp_path / "raw").rglob("*.py")} == mtimes
 
 
+def test_an_unexpected_fetch_error_loses_only_the_files_not_yet_stored(github, tmp_path,
+                                                                       monkeypatch):
+    """Files already stored when something unforeseen breaks a repository's fetch go
+    on; only the others become `internal_error` dead letters (and a rerun fetches them)."""
+    from beam_pipeline import crawl
+    from beam_pipeline.github import GitHubClient
+
+    name = "gridlab/manim-local-imports"
+    with GitHubClient(github.url) as client:
+        commit, _ = client.pin_commit(name, "main")
+        entries = tuple(FileEntry(e.path, e.sha, e.size) for e in client.list_tree(name, commit)
+                        if e.path.endswith(".py"))
+    assert len(entries) >= 3
+    kept = entries[::2]  # already in raw/ from an earlier run: reused, no network
+    for e in kept:
+        target = tmp_path / "raw" / name / e.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(corpus_bytes(name, e.path))
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("planner broke")
+
+    monkeypatch.setattr(crawl, "plan_fetch", broken)  # after the reused files, before the rest
+    cfg = job_config(github.url, str(tmp_path))
+    with test_pipeline() as p:
+        repos, dead = p | beam.Create([PinnedRepo(Repo(name), commit, entries)]) | FetchAndUploadRaw(cfg)
+        assert_that(repos | beam.FlatMap(lambda rf: [f.path for f in rf.files]),
+                    equal_to([e.path for e in kept]), label="stored files go on")
+        assert_that(dead | beam.Map(lambda d: (d.reason, d.key, d.detail)),
+                    equal_to([("internal_error", f"{name}/{e.path}", "RuntimeError: planner broke")
+                              for e in entries if e not in kept]), label="only the rest")
+
+
 def test_filter_manim_imports_matches_ground_truth(expected, tmp_path):
     repos, want = [], []
     for name, repo in expected["repos"].items():

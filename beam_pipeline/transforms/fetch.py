@@ -17,7 +17,7 @@ from __future__ import annotations
 import apache_beam as beam
 
 from .. import metrics
-from ..crawl import fetch_files
+from ..crawl import FetchOutcome, fetch_files
 from ..records import PinnedRepo, RepoFiles
 from ._common import DEAD, ConcurrentGitHubDoFn, crawl_resources, dead_letter
 from .list_files import report_cost
@@ -29,29 +29,32 @@ _STAGE = "FetchAndUploadRaw"
 class _FetchFn(ConcurrentGitHubDoFn):
     def process_one(self, pinned: PinnedRepo):
         repo = pinned.repo
+        outcome, error = FetchOutcome(), None
         with self.client.meter() as cost:
             try:
-                outcome = fetch_files(
+                fetch_files(
                     self.client,
                     pinned,
                     self.cfg.output,
                     self._resources.blobs,
                     max_file_bytes=self.cfg.max_file_bytes,
                     max_archive_bytes=self.cfg.max_archive_bytes,
+                    out=outcome,
                 )
-                error = None
             except Exception as e:  # noqa: BLE001 - keep what we have, record the rest
-                outcome, error = None, f"{type(e).__name__}: {e}"
+                error = f"{type(e).__name__}: {e}"
         cost.update(pinned.cost)
         report_cost(cost)
-        if outcome is None:
-            for entry in pinned.files:
-                yield dead_letter(_STAGE, "internal_error", f"{repo.full_name}/{entry.path}", error)
-            return
         for name, n in outcome.counts.items():
             metrics.count(name, n)
         for reason, key, detail in outcome.failed:
             yield dead_letter(_STAGE, reason, key, detail)
+        if error is not None:  # the files stored before it go on; the others are dead letters
+            said = {key for _reason, key, _detail in outcome.failed}
+            for entry in pinned.files:
+                key = f"{repo.full_name}/{entry.path}"
+                if entry.path not in outcome.files and key not in said:
+                    yield dead_letter(_STAGE, "internal_error", key, error)
         stored = tuple(outcome.files[e.path] for e in pinned.files if e.path in outcome.files)
         if stored:
             yield RepoFiles(repo, pinned.commit, stored)

@@ -26,6 +26,7 @@ RUN apt-get update \
         ffmpeg \
         libcairo2-dev \
         libpango1.0-dev \
+        libseccomp2 \
         pkg-config \
         texlive-fonts-recommended \
         texlive-latex-base \

@@ -51,9 +51,11 @@ setup(
         "dvc": ["dvc>=3.50", "dvc-gs>=3.0"],
         # --check_scenes: ManimCE itself (needs Cairo and Pango; see README for the
         # system packages, and bubblewrap for the sandbox).
-        "scenes": [f"manim=={MANIM_VERSION}"],
+        # pyseccomp: the scene sandbox's system-call filter (ctypes over libseccomp).
+        "scenes": [f"manim=={MANIM_VERSION}", "pyseccomp>=0.1.2"],
         "test": [
             f"manim=={MANIM_VERSION}",
+            "pyseccomp>=0.1.2",
             "dvc>=3.50",
             "dvc-gs>=3.0",
             "pytest>=8",

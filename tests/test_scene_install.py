@@ -31,9 +31,9 @@ def test_ci_image_and_readme_install_the_same_system_packages():
 def test_scenes_extra_pins_manim_and_test_includes_it():
     setup = (ROOT / "setup.py").read_text()
     version = re.search(r'MANIM_VERSION = "([\d.]+)"', setup).group(1)
-    assert '"scenes": [f"manim=={MANIM_VERSION}"]' in setup
+    assert '"scenes": [f"manim=={MANIM_VERSION}", "pyseccomp>=0.1.2"]' in setup
     test_extra = setup.split('"test": [', 1)[1].split("]", 1)[0]
-    assert 'f"manim=={MANIM_VERSION}"' in test_extra
+    assert 'f"manim=={MANIM_VERSION}"' in test_extra and '"pyseccomp>=0.1.2"' in test_extra
     import manim
 
     assert manim.__version__ == version  # the engine the tests ran is the pinned one

@@ -214,6 +214,23 @@ def test_scene_code_runs_unprivileged(pool):
     assert int(caps, 16) == 0
 
 
+def test_system_calls_no_scene_needs_are_refused(pool):
+    """The seccomp filter: ptrace (PTRACE_TRACEME succeeds in a plain sandbox) and the
+    kernel keyrings answer EPERM; scenes still render."""
+    assert pool.probe().seccomp
+    source = ("from manim import *\nimport ctypes\n\nclass Probe(Scene):\n"
+              "    def construct(self):\n"
+              "        libc = ctypes.CDLL(None, use_errno=True)\n"
+              "        traced = libc.ptrace(0, 0, 0, 0)\n"
+              "        e1 = ctypes.get_errno()\n"
+              "        key = libc.syscall(250, 0, -3, 0)  # keyctl(GET_KEYRING_ID, session)\n"
+              "        raise RuntimeError(f'{traced} {e1} {key} {ctypes.get_errno()}')\n")
+    verdict = run_one(pool, source, "Probe")
+    traced, e1, key, e2 = verdict["detail"].split(": ", 1)[1].split()
+    assert (traced, e1, key, e2) == ("-1", "1", "-1", "1"), verdict["detail"]
+    still_works(pool)
+
+
 def test_a_bwrap_that_cannot_make_namespaces_means_no_sandbox(tmp_path):
     from beam_pipeline.scenes.runner import SceneChecker, SceneTarget, SceneTask
     from beam_pipeline.scenes.sandbox import SandboxUnavailable

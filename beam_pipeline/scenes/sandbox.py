@@ -13,7 +13,14 @@ bubblewrap (`bwrap`), which gives it:
   scene runs (root ignores RLIMIT_NPROC, and owns the files it would read);
   otherwise a user namespace maps the caller's uid;
 * per scene: rlimits, a wall timeout that kills the scene's process group and
-  then every other process left in the sandbox, output capped.
+  then every other process left in the sandbox, output capped;
+* a seccomp filter (built with libseccomp through `pyseccomp`, installed by bwrap
+  before the zygote starts, inherited by every scene) that refuses with EPERM the
+  system calls no scene needs and kernel attacks start from: ptrace and reading
+  other processes' memory, kernel keyrings, bpf, perf events, io_uring,
+  userfaultfd, new namespaces, mounts, modules, reboot and the clock. Where
+  libseccomp is missing, scenes still run in the namespaces, and
+  `SandboxInfo.seccomp` says so.
 
 Where bwrap is missing or cannot create its namespaces, nothing runs: every
 scene is `not_checked: no_sandbox`. The zygote's answers are data from a
@@ -39,12 +46,14 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "DENIED_SYSCALLS",
     "Job",
     "SandboxInfo",
     "SandboxUnavailable",
     "Zygote",
     "ZygotePool",
     "bwrap_argv",
+    "seccomp_program",
 ]
 
 _LOGGER = logging.getLogger(__name__)
@@ -77,6 +86,7 @@ class SandboxInfo:
     engine: str | None  # "manim 0.22.0", None when ManimCE cannot be imported
     engine_error: str
     latex: bool
+    seccomp: bool = False  # the system-call filter is installed
 
 
 @dataclass
@@ -122,8 +132,48 @@ _SYSTEM_PATHS = (
 )
 
 
-def bwrap_argv(bwrap: str, uid: int, root: bool) -> list[str]:
-    """The bwrap command line that starts one zygote."""
+# Refused (EPERM) inside the sandbox. Rendering a scene (Python, numpy, Cairo, Pango,
+# LaTeX, ffmpeg) uses none of them; each is a way to look at or attack something
+# outside the scene's own processes. Names this architecture lacks are skipped.
+DENIED_SYSCALLS = (
+    "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd",
+    "add_key", "request_key", "keyctl",
+    "bpf", "perf_event_open", "userfaultfd",
+    "io_uring_setup", "io_uring_enter", "io_uring_register",
+    "unshare", "setns", "mount", "umount2", "pivot_root", "chroot",
+    "move_mount", "open_tree", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
+    "open_by_handle_at", "name_to_handle_at",
+    "init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load",
+    "reboot", "swapon", "swapoff", "acct", "quotactl", "syslog",
+    "iopl", "ioperm", "lookup_dcookie",
+    "settimeofday", "clock_settime", "clock_adjtime", "adjtimex",
+)
+
+
+def seccomp_program() -> bytes | None:
+    """The sandbox's system-call filter as a BPF program (for ``bwrap --seccomp``), or
+    None when libseccomp (or `pyseccomp`) is missing here."""
+    import errno
+
+    try:
+        import pyseccomp
+    except (ImportError, OSError):  # no package, or no libseccomp.so for it to load
+        return None
+    filt = pyseccomp.SyscallFilter(defaction=pyseccomp.ALLOW)
+    for name in DENIED_SYSCALLS:
+        try:
+            filt.add_rule(pyseccomp.ERRNO(errno.EPERM), name)
+        except (OSError, ValueError):  # not a system call of this architecture
+            continue
+    with tempfile.TemporaryFile() as program:
+        filt.export_bpf(program)
+        program.seek(0)
+        return program.read()
+
+
+def bwrap_argv(bwrap: str, uid: int, root: bool, seccomp_fd: int | None = None) -> list[str]:
+    """The bwrap command line that starts one zygote (``seccomp_fd``: a file
+    descriptor holding `seccomp_program`, inherited by bwrap)."""
     argv = [
         bwrap,
         "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
@@ -167,6 +217,8 @@ def bwrap_argv(bwrap: str, uid: int, root: bool) -> list[str]:
     for path in _python_roots():
         parents(path)
         argv += ["--ro-bind", path, path]
+    if seccomp_fd is not None:
+        argv += ["--seccomp", str(seccomp_fd)]
     argv += [
         "--proc", "/proc",
         "--dev", "/dev",
@@ -205,20 +257,28 @@ class Zygote:
             raise SandboxUnavailable("bwrap (bubblewrap) is not installed")
         root = os.geteuid() == 0
         uid = _sandbox_uid() if root else os.getuid()
-        argv = bwrap_argv(self.bwrap, uid, root)
-        debug = os.environ.get("MANIM_DATASET_SANDBOX_DEBUG")
-        # bwrap's own complaints (no namespaces here...) say why the sandbox is missing.
-        self._stderr = None if debug else tempfile.TemporaryFile()
-        self.proc = _SPAWNER.submit(
-            subprocess.Popen,
-            argv,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
-            close_fds=True,
-            start_new_session=True,
-        ).result()
+        program = seccomp_program()
+        with tempfile.TemporaryFile() as filt:  # bwrap reads it before the zygote starts
+            if program is not None:
+                filt.write(program)
+                filt.flush()
+                filt.seek(0)
+            fd = filt.fileno() if program is not None else None
+            argv = bwrap_argv(self.bwrap, uid, root, seccomp_fd=fd)
+            debug = os.environ.get("MANIM_DATASET_SANDBOX_DEBUG")
+            # bwrap's own complaints (no namespaces here...) say why the sandbox is missing.
+            self._stderr = None if debug else tempfile.TemporaryFile()
+            self.proc = _SPAWNER.submit(
+                subprocess.Popen,
+                argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+                env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+                close_fds=True,
+                pass_fds=() if fd is None else (fd,),
+                start_new_session=True,
+            ).result()
         try:
             hello = self._read_line(_START_TIMEOUT_S)
         except SandboxUnavailable as e:
@@ -236,7 +296,11 @@ class Zygote:
             engine=str(engine)[:100] if engine else None,
             engine_error=str(hello.get("engine_error", ""))[:300],
             latex=bool(hello.get("latex")),
+            seccomp=program is not None,
         )
+        if program is None:
+            _LOGGER.warning("scene sandbox without its system-call filter: libseccomp or "
+                            "pyseccomp is missing (scenes still run in the namespaces)")
         return self.info
 
     def _stderr_head(self) -> str:

@@ -230,9 +230,26 @@ def why_uninformative(text: str) -> str | None:
             return "label"
     elif len(words) <= 4 and _SECTION_ONLY_RE.match(s) and not _VERBS.intersection(
         _lemma(w) for w in words[1:]
-    ):
+    ) and not _imperative(words):
         return "header"  # "Part 2 of the intro", "Scene objects and labels"
     return None
+
+
+# Words that, after a verb, open its object: "Label both curves", "Set up the scene".
+_DETERMINERS = frozenset(
+    "a an the both all each every its their this these those his her our your my".split()
+)
+_PARTICLES = frozenset("up out in off down".split())
+
+
+def _imperative(words: list[str]) -> bool:
+    """A section word used as a verb on an object: "Label both curves", "Title the
+    graph", "Set up the scene", "Start the animation" (not "Labels and titles")."""
+    lowered = [w.lower() for w in words]
+    if lowered[0] not in _VERBS:
+        return False
+    rest = lowered[2:] if len(lowered) > 2 and lowered[1] in _PARTICLES else lowered[1:]
+    return bool(rest) and rest[0] in _DETERMINERS
 
 
 _SECTION_NAMES = (

@@ -860,6 +860,7 @@ def test_a_long_step_ends_at_the_last_paragraph_that_fits() -> None:
         ("copied from https://example.com/x", "credit"), ("Thanks to @someone for this", "credit"),
         ("── Phase 2 ──", "separator"), ("##### Helpers #####", "label"),
         ("pink is the best color, fight me", "chatter"),
+        ("Labels and titles", "header"), ("Text of the title", "header"),
         ("unused, kept for old plugins", "maintenance"),
         ("older manim versions without LaggedStartMap", "maintenance"),
         ("For backward compatibility with 0.8, add one frame", "maintenance"),
@@ -884,6 +885,9 @@ def test_uninformative_comments_give_no_pair(comment: str, reason: str) -> None:
         ("Remove unused mobjects", "Remove unused mobjects"),
         ("Fade out the old title", "Fade out the old title"),
         ("Draw the circle. Kept for old plugins.", "Draw the circle. Kept for old plugins."),
+        ("Label both curves", "Label both curves"),
+        ("Set up the scene", "Set up the scene"),
+        ("Start the animation", "Start the animation"),
     ],
 )
 def test_instructions_are_kept_and_undecorated(comment: str, kept: str) -> None:

@@ -370,6 +370,16 @@ def test_bundled_labels_are_well_formed_and_cover_every_site():
     assert any(b"\r\n" in (sp.DEFAULT_FILES / f).read_bytes() for f in texts)
 
 
+def test_held_out_labels_are_well_formed_and_cover_every_site():
+    root = sp.DEFAULT_FILES.parent.parent / "labelled_heldout"
+    texts = sp.read_files(root / "files")
+    labels = sp.load_labels(root / "labels.jsonl")
+    assert sp.check_labels(labels, texts) == []
+    assert {label.file for label in labels} == {f for f, t in texts.items() if sp.find_sites(t)}
+    counts = sp.label_counts(labels)
+    assert counts["sites"] >= 30 and counts["useful"] >= 15 and counts["useless"] >= 10
+
+
 def test_runs_on_the_extractor(tmp_path):
     out = tmp_path / "score.json"
     assert sp.main(["--json", str(out)]) == 0

@@ -446,7 +446,7 @@ def _report(args, info, base, runs, rerun) -> None:
                 ["repos unchanged / files reused",
                  f"{first['summary']['repos_unchanged']} / {first['summary']['files_reused']}",
                  f"{rs['repos_unchanged']} / {rs['files_reused']}"],
-                ["cache hits (analysis / pairs); dataset rebuilt",
+                ["cache hits (repositories / file analyses / pairs); dataset rebuilt",
                  _cache_line(first["summary"]), _cache_line(rs)],
             ],
         ))
@@ -460,7 +460,8 @@ def _report(args, info, base, runs, rerun) -> None:
 def _cache_line(s: dict[str, Any]) -> str:
     k = s.get("counters") or {}
     rebuilt = "no" if k.get("dataset_unchanged") else "yes"
-    return (f"{k.get('cache.analysis.hits', 0)} / {k.get('cache.pairs.hits', 0)}; {rebuilt}")
+    return (f"{k.get('cache.analysis.repo_hits', 0)} / {k.get('cache.analysis.hits', 0)} / "
+            f"{k.get('cache.pairs.hits', 0)}; {rebuilt}")
 
 
 def _fmt_status(status: dict[int, int]) -> str:

@@ -270,13 +270,24 @@ def test_import_facts_and_pairs_are_cached_by_blob_and_recomputed_when_unreadabl
     first = once()
     assert any(fp.pairs for fp in first if isinstance(fp, FilePairs))
     assert (analyze._cache.misses, extract._cache.misses) == (len(sources), len(sources))
-    entries = sorted((tmp_path / "state" / "cache").rglob("*.json"))
-    assert len(entries) == 2 * len(sources)
+    cache = tmp_path / "state" / "cache"
+    entries = sorted(cache.rglob("*.json"))
+    per_file = [e for e in entries if "verdicts" not in e.parts]
+    assert len(per_file) == 2 * len(sources)
+    assert len(entries) == len(per_file) + 1  # and the repository's resolution
     raw = tmp_path / "raw"
     shutil.move(raw, tmp_path / "raw-away")
     assert once() == first  # cache hits: the bytes are not read at all
-    assert (analyze._cache.hits, extract._cache.hits) == (len(sources), len(sources))
+    # the unchanged repository is decided by its resolution: no file's facts are read
+    assert (analyze._verdicts.hits, analyze._cache.hits) == (1, 0)
+    assert extract._cache.hits == len(sources)
     shutil.move(tmp_path / "raw-away", raw)
+    # without the resolution, each file's facts come from the cache
+    for e in entries:
+        if "verdicts" in e.parts:
+            e.unlink()
+    assert once() == first
+    assert analyze._cache.hits == len(sources)
     stored = {e: e.read_bytes() for e in entries}
     for i, entry in enumerate(entries):  # damaged entries are recomputed, never trusted
         entry.write_bytes(b"\x00" if i % 2 else b'{"pairs": [{"input": 1}], "path": 5}')

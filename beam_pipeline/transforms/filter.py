@@ -43,11 +43,24 @@ class _FilterFn(CachedResultsDoFn):
 
     def setup(self) -> None:
         from ..manim_imports import ANALYSIS_VERSION, ImportFacts
-        from ..resultcache import code_version
+        from ..resultcache import ResultCache, code_version
 
         super().setup()
         modules = ("beam_pipeline.manim_imports", "beam_pipeline.sourcetext")
         self._open_cache("analysis", code_version(ANALYSIS_VERSION, modules, ImportFacts))
+        # What a repository's files resolve to, by the repository and its (path, blob)s:
+        # a repository met again unchanged is decided without reading each file's facts.
+        self._verdicts = ResultCache(self.cfg.output, "verdicts", code_version(
+            ANALYSIS_VERSION, (*modules, "beam_pipeline.sources"), ImportFacts))
+
+    def finish_bundle(self) -> None:
+        self._verdicts.flush()
+        super().finish_bundle()
+
+    def teardown(self) -> None:
+        if getattr(self, "_verdicts", None) is not None:
+            self._verdicts.close()
+        super().teardown()
 
     def _analyze(self, f: SourceFile):
         """The file's import facts, from the cache when it holds them, else from raw/."""
@@ -78,6 +91,12 @@ class _FilterFn(CachedResultsDoFn):
         from ..rawfiles import RawMissing
         from ..sources import classify_sources
 
+        key = None if self.with_imports else _repo_key(rf)  # CheckScenes needs the facts
+        if key is not None:
+            known = self._known_verdict(key, rf)
+            if known is not None:
+                yield from self._emit(rf, *known)
+                return
         facts, files = {}, {}
         for f in rf.files:
             try:
@@ -88,29 +107,65 @@ class _FilterFn(CachedResultsDoFn):
                 yield dead_letter(_STAGE, "analysis_error", f.key, f"{type(e).__name__}: {e}")
             else:
                 files[f.path] = f
-                if facts[f.path].parse_mode != "ast":
-                    metrics.count(f"import_fallback.{facts[f.path].reason or 'unknown'}")
-                if f.not_text is not None:
-                    yield dead_letter(_STAGE, f.not_text, f.key, _NOT_TEXT.get(f.not_text, f.not_text))
         if len(files) < len(rf.files):  # not analysed: not kept
             metrics.count("files_not_manim", len(rf.files) - len(files))
         if not facts:
             return
         verdicts = resolve_repository(facts)
         roles = classify_sources(facts, rf.repo.full_name)
+        manim = {path: (verdicts[path], roles[path]) for path in files if verdicts.get(path)}
+        fallbacks = sorted(facts[path].reason or "unknown" for path in files
+                           if facts[path].parse_mode != "ast")
+        if key is not None and len(files) == len(rf.files):  # complete: worth keeping
+            self._verdicts.put(key, {"manim": sorted([p, fl, ro] for p, (fl, ro) in manim.items()),
+                                     "fallbacks": fallbacks})
+        yield from self._emit(rf, manim, fallbacks, files)
+        if self.with_imports:
+            imports = {path: (f.blob, facts[path]) for path, f in files.items()}
+            yield pvalue.TaggedOutput(IMPORTS, ((rf.repo.full_name, rf.commit), imports))
+
+    def _known_verdict(self, key: str, rf: RepoFiles):
+        """(manim, fallbacks, files) as an earlier run resolved this very repository, or None."""
+        cached = self._verdicts.get(key)
+        try:
+            manim = {p: (flavor, role) for p, flavor, role in cached["manim"]}
+            fallbacks = [str(r) for r in cached["fallbacks"]]
+        except (TypeError, KeyError, ValueError):  # absent, or written by other code
+            return None
+        files = {f.path: f for f in rf.files}
+        if not set(manim) <= set(files):
+            return None
+        self._cache_counts["repo_hits"] += 1
+        return manim, fallbacks, files
+
+    def _emit(self, rf: RepoFiles, manim, fallbacks, files):
+        """What the step says of a resolved repository: dead letters for bytes that are
+        not text, the Manim files with their flavor and role, and the counts."""
+        for reason in fallbacks:
+            metrics.count(f"import_fallback.{reason}")
+        for f in files.values():
+            if f.not_text is not None:
+                yield dead_letter(_STAGE, f.not_text, f.key, _NOT_TEXT.get(f.not_text, f.not_text))
         for path, f in files.items():
-            flavor = verdicts.get(path)
-            if not flavor:
+            if path not in manim:
                 metrics.count("files_not_manim")
                 continue
-            role = roles[path]
+            flavor, role = manim[path]
             metrics.count("files_manim")
             metrics.count(f"files_manim.{flavor}")
             metrics.count(f"files_source.{role}")
             yield ManimFile(f, flavor, role)
-        if self.with_imports:
-            imports = {path: (f.blob, facts[path]) for path, f in files.items()}
-            yield pvalue.TaggedOutput(IMPORTS, ((rf.repo.full_name, rf.commit), imports))
+
+
+def _repo_key(rf: RepoFiles) -> str:
+    """The cache key of a repository's resolution: its name and its files' paths, blobs
+    and text verdicts (what the facts, hence the verdicts and roles, depend on)."""
+    import hashlib
+
+    digest = hashlib.sha256(rf.repo.full_name.encode("utf-8", "surrogatepass"))
+    for f in sorted(rf.files, key=lambda f: f.path):
+        digest.update(f"\0{f.path}\0{f.blob}\0{f.not_text}".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
 
 
 class FilterManimImports(beam.PTransform):

@@ -30,6 +30,7 @@ process that ran untrusted code: they are size-capped, time-limited and checked.
 from __future__ import annotations
 
 import base64
+import functools
 import itertools
 import json
 import logging
@@ -150,6 +151,7 @@ DENIED_SYSCALLS = (
 )
 
 
+@functools.cache  # the same program for every sandbox of the process
 def seccomp_program() -> bytes | None:
     """The sandbox's system-call filter as a BPF program (for ``bwrap --seccomp``), or
     None when libseccomp (or `pyseccomp`) is missing here."""

@@ -126,32 +126,38 @@ class RawReadingDoFn(beam.DoFn):
 class CachedResultsDoFn(RawReadingDoFn):
     """A DoFn whose per-file results are cached by blob in the output (resultcache.py).
 
-    Subclasses open ``self._cache`` in their setup (after this one's) with `_open_cache`, and count
-    hits and misses in ``self._cache_counts``; the bundle's results are stored when
-    it is done and its counts reported once, as ``cache.<name>.<hits|misses>``.
+    Subclasses open ``self._cache`` in their setup (after this one's) with `_open_cache`
+    (further caches too: it returns each), and count hits and misses in
+    ``self._cache_counts``; every cache's results are stored when the bundle is done,
+    and the counts reported once, as ``cache.<name of the first>.<what>``.
     """
 
     def __init__(self, cfg: JobConfig, shared: Shared):
         super().__init__(cfg, shared)
         self._cache = None
+        self._caches: list = []
 
-    def _open_cache(self, name: str, version: str) -> None:
+    def _open_cache(self, name: str, version: str):
         from ..resultcache import ResultCache
 
-        self._cache_name = name
-        self._cache = ResultCache(self.cfg.output, name, version)
+        cache = ResultCache(self.cfg.output, name, version)
+        if self._cache is None:
+            self._cache_name, self._cache = name, cache
+        self._caches.append(cache)
+        return cache
 
     def start_bundle(self) -> None:
         self._cache_counts: Counter[str] = Counter()
 
     def finish_bundle(self) -> None:
-        self._cache.flush()
+        for cache in self._caches:
+            cache.flush()
         for what, n in self._cache_counts.items():  # counted once per bundle: cheaper
             metrics.count(f"cache.{self._cache_name}.{what}", n)
 
     def teardown(self) -> None:
-        if self._cache is not None:
-            self._cache.close()
+        for cache in self._caches:
+            cache.close()
 
 
 class GitHubDoFn(beam.DoFn):

@@ -43,24 +43,15 @@ class _FilterFn(CachedResultsDoFn):
 
     def setup(self) -> None:
         from ..manim_imports import ANALYSIS_VERSION, ImportFacts
-        from ..resultcache import ResultCache, code_version
+        from ..resultcache import code_version
 
         super().setup()
         modules = ("beam_pipeline.manim_imports", "beam_pipeline.sourcetext")
         self._open_cache("analysis", code_version(ANALYSIS_VERSION, modules, ImportFacts))
         # What a repository's files resolve to, by the repository and its (path, blob)s:
         # a repository met again unchanged is decided without reading each file's facts.
-        self._verdicts = ResultCache(self.cfg.output, "verdicts", code_version(
+        self._verdicts = self._open_cache("verdicts", code_version(
             ANALYSIS_VERSION, (*modules, "beam_pipeline.sources"), ImportFacts))
-
-    def finish_bundle(self) -> None:
-        self._verdicts.flush()
-        super().finish_bundle()
-
-    def teardown(self) -> None:
-        if getattr(self, "_verdicts", None) is not None:
-            self._verdicts.close()
-        super().teardown()
 
     def _analyze(self, f: SourceFile):
         """The file's import facts, from the cache when it holds them, else from raw/."""
